@@ -1,0 +1,53 @@
+# The verbs of oxidag. `make demo` builds everything and runs the main job;
+# `make test` runs every test. BACKEND=pyo3 (default) or cpython.
+
+BACKEND ?= pyo3
+VENV    ?= .venv
+PYTHON  := $(VENV)/bin/python
+HG      := $(VENV)/bin/hg
+NATIVE  := hgext/oxidag/_native.so
+
+.PHONY: all venv build demo test test-rust test-python test-backend lint bench clean
+
+all: build
+
+$(VENV)/.installed: tests/requirements.txt
+	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install -q -r tests/requirements.txt
+	touch $@
+
+venv: $(VENV)/.installed
+
+# The native module in place, for `[extensions] oxidag = $(CURDIR)/hgext/oxidag`.
+build: venv
+	cargo build --release -p oxidag-bindings --features $(BACKEND)
+	cp target/release/lib_native.so $(NATIVE)
+	@$(PYTHON) -c "import sys; sys.path.insert(0, 'hgext/oxidag'); import _native; print('built _native with', _native.BACKEND)"
+
+demo: build
+	$(PYTHON) contrib/demo.py
+
+test: lint test-rust
+	$(MAKE) test-backend BACKEND=pyo3
+	$(MAKE) test-backend BACKEND=cpython
+
+test-rust:
+	cargo test --release -p hg-core
+	cargo test --release -p hg-core --benches
+
+test-backend: build
+	OXIDAG_EXPECT_BACKEND=$(BACKEND) $(PYTHON) -m pytest -q tests
+	OXIDAG_EXPECT_BACKEND=$(BACKEND) tests/run-t-tests
+
+lint:
+	cargo fmt --check
+	cargo clippy -p hg-core --all-targets -- -D warnings
+	cargo clippy -p oxidag-bindings --features pyo3 -- -D warnings
+	cargo clippy -p oxidag-bindings --features cpython -- -D warnings
+
+bench: build
+	cargo bench -p hg-core --bench ancestry
+
+clean:
+	cargo clean
+	rm -f $(NATIVE)

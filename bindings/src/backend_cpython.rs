@@ -1,0 +1,767 @@
+//! The rust-cpython backend: conversion, errors, GIL release. Logic lives in `shared` and
+//! `ops`; this file mirrors `backend_pyo3.rs` item by item, for the same Python API.
+//!
+//! Two things PyO3 does for us are done here by hand:
+//! - waiting for a lock held by another thread happens with the GIL released
+//!   ([`lock`], over [`shared::lock_detached`]);
+//! - a panic in code run without the GIL is carried back across `allow_threads`
+//!   ([`detach`]), so that rust-cpython's callback wrapper, which holds the GIL,
+//!   turns it into a Python exception (`SystemError`).
+
+// Lints firing inside rust-cpython 0.7's macros (pinned): `py_class!` puts its trait
+// impls inside a function; `strip_raw!` (in `py_class!` and `py_fn!`) strips `r#` by hand.
+#![allow(non_local_definitions, clippy::manual_strip)]
+
+use std::panic::{self, AssertUnwindSafe};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
+
+use cpython::py_class::PythonObjectFromPyClassMacro;
+use cpython::{
+    exc, py_class, py_exception, py_fn, py_module_initializer, CompareOp, ObjectProtocol, PyClone,
+    PyDict, PyErr, PyModule, PyObject, PyResult, PySet, PyTuple, PyType, Python, PythonObject,
+    ToPyObject,
+};
+use hg_core::ancestors::{LazyAncestors as CoreLazy, MissingAncestors as CoreMissing};
+use hg_core::{dagops, GraphError as CoreError, Revision, RevisionSet as CoreSet};
+
+use crate::capsule::{capi_status, CApi, CapiStatus, PythonErrorSet};
+use crate::ops::{self, AncestorsState, MissingState, SetCursor, Table};
+use crate::shared::{self, ErrorArgs, IndexReader, LoadError, Snapshot, TableCache};
+
+py_exception!(_native, GraphError, exc::ValueError);
+
+fn graph_error(py: Python<'_>, e: impl Into<ErrorArgs>) -> PyErr {
+    let args = e.into();
+    let mut items = vec![args.kind.to_py_object(py).into_object()];
+    items.extend(args.values.iter().map(|v| v.to_py_object(py).into_object()));
+    GraphError::new(py, PyTuple::new(py, &items))
+}
+
+fn stripped(py: Python<'_>) -> PyErr {
+    PyErr::new::<exc::RuntimeError, _>(py, shared::STRIPPED_MESSAGE)
+}
+
+/// Run `f` with the GIL released. A panic in `f` is resumed once the GIL is held again:
+/// rust-cpython's callback wrapper catches it there and raises `SystemError` (unwinding
+/// out of `allow_threads` itself would leave the GIL released).
+fn detach<T: Send>(py: Python<'_>, f: impl FnOnce() -> T + Send) -> T {
+    match py.allow_threads(|| panic::catch_unwind(AssertUnwindSafe(f))) {
+        Ok(value) => value,
+        Err(payload) => panic::resume_unwind(payload),
+    }
+}
+
+/// Lock with the GIL held: wait detached, so that a thread holding the lock can always
+/// take the GIL back (no lock is ever awaited while the GIL is held).
+fn lock<'a, T: Send>(py: Python<'_>, mutex: &'a Mutex<T>) -> MutexGuard<'a, T> {
+    shared::lock_detached(mutex, |wait| detach(py, wait))
+}
+
+/// The object Python passed as `index`: the C index (read through the capsule) or
+/// anything with `len()` and `index[rev]` giving `(p1, p2)` or an index entry.
+struct PyIndex<'a, 'py> {
+    py: Python<'py>,
+    obj: &'a PyObject,
+    capi: Option<&'static CApi>,
+}
+
+static C_INDEX_TYPE: OnceLock<Option<PyType>> = OnceLock::new();
+
+fn c_index_type(py: Python<'_>) -> Option<&'static PyType> {
+    if C_INDEX_TYPE.get().is_none() {
+        // Imported with the GIL held but outside the cell: importing may let another
+        // thread run, which must not find the cell locked. The first result stays.
+        let found = py
+            .import("mercurial.cext.parsers")
+            .and_then(|module| module.get(py, "index"))
+            .ok()
+            .and_then(|index| index.cast_into::<PyType>(py).ok());
+        let _ = C_INDEX_TYPE.set(found);
+    }
+    C_INDEX_TYPE.get().and_then(Option::as_ref)
+}
+
+impl<'a, 'py> PyIndex<'a, 'py> {
+    fn new(py: Python<'py>, obj: &'a PyObject) -> Self {
+        // The object's actual type (`PyObject_TypeCheck`), whatever `__class__` says.
+        let is_c_index = c_index_type(py).is_some_and(|t| t.is_instance(py, obj));
+        // Safety: the GIL is held (we have a `Python` token).
+        let capi = match (is_c_index, unsafe { capi_status() }) {
+            (true, CapiStatus::Ready(capi)) => Some(capi),
+            _ => None,
+        };
+        PyIndex { py, obj, capi }
+    }
+
+    fn fetch(&self, _: PythonErrorSet) -> PyErr {
+        PyErr::fetch(self.py)
+    }
+}
+
+impl IndexReader for PyIndex<'_, '_> {
+    type Error = PyErr;
+
+    fn len(&self) -> PyResult<usize> {
+        match self.capi {
+            // Safety: GIL held; `obj` is an instance of the C index type.
+            Some(capi) => Ok(unsafe { capi.len(self.obj.as_ptr().cast()) }),
+            None => self.obj.len(self.py),
+        }
+    }
+
+    fn parents(&self, rev: i32) -> PyResult<[i32; 2]> {
+        let py = self.py;
+        match self.capi {
+            // Safety: GIL held; `obj` is an instance of the C index type.
+            Some(capi) => {
+                unsafe { capi.parents(self.obj.as_ptr().cast(), rev) }.map_err(|e| self.fetch(e))
+            }
+            None => {
+                let entry = self.obj.get_item(py, rev)?;
+                if entry.len(py)? == 2 {
+                    Ok([
+                        entry.get_item(py, 0)?.extract(py)?,
+                        entry.get_item(py, 1)?.extract(py)?,
+                    ])
+                } else {
+                    Ok([
+                        entry.get_item(py, 5)?.extract(py)?,
+                        entry.get_item(py, 6)?.extract(py)?,
+                    ])
+                }
+            }
+        }
+    }
+
+    fn node(&self, rev: i32) -> PyResult<Option<Vec<u8>>> {
+        let py = self.py;
+        match self.capi {
+            // Safety: GIL held; `obj` is an instance of the C index type.
+            Some(capi) => Ok(unsafe { capi.node(self.obj.as_ptr().cast(), rev, 20) }),
+            None => {
+                let entry = self.obj.get_item(py, rev)?;
+                if entry.len(py)? > 7 {
+                    Ok(entry.get_item(py, 7)?.extract::<Vec<u8>>(py).ok())
+                } else {
+                    Ok(None)
+                }
+            }
+        }
+    }
+}
+
+static CACHE: Mutex<TableCache<PyObject>> = Mutex::new(TableCache::new());
+
+fn load_error(py: Python<'_>, e: LoadError<PyErr>) -> PyErr {
+    match e {
+        LoadError::Reader(e) => e,
+        LoadError::Graph(e) => graph_error(py, e),
+    }
+}
+
+fn snapshot(py: Python<'_>, index: &PyObject) -> PyResult<Snapshot> {
+    let reader = PyIndex::new(py, index);
+    let mut cache = lock(py, &CACHE);
+    cache
+        .snapshot(index.as_ptr() as usize, || index.clone_ref(py), &reader)
+        .map_err(|e| load_error(py, e))
+}
+
+fn check_valid(py: Python<'_>, index: &PyObject, snapshot: &Snapshot) -> PyResult<()> {
+    if snapshot.still_valid(&PyIndex::new(py, index))? {
+        Ok(())
+    } else {
+        Err(stripped(py))
+    }
+}
+
+fn revs_arg(py: Python<'_>, revs: &PyObject) -> PyResult<Vec<Revision>> {
+    revs.iter(py)?
+        .map(|item| shared::revision(item?.extract::<i64>(py)?).map_err(|e| graph_error(py, e)))
+        .collect()
+}
+
+fn set_arg(py: Python<'_>, revs: Option<&PyObject>) -> PyResult<Option<CoreSet>> {
+    revs.map(|r| Ok(ops::split_null(revs_arg(py, r)?).0))
+        .transpose()
+}
+
+fn core<T>(py: Python<'_>, result: Result<T, CoreError>) -> PyResult<T> {
+    result.map_err(|e| graph_error(py, e))
+}
+
+/// Ints in range, as revisions; anything else is no member of anything.
+fn member(py: Python<'_>, obj: &PyObject) -> Option<Revision> {
+    ops::member(obj.extract::<i64>(py).ok())
+}
+
+// Ancestors in descending order (`ancestor._lazyancestorsiter`).
+py_class!(class AncestorsIterator |py| {
+    data index: PyObject;
+    data snapshot: Snapshot;
+    data state: Mutex<AncestorsState>;
+
+    def __new__(_cls, index: &PyObject, initrevs: &PyObject, stoprev: i64 = 0, inclusive: bool = false) -> PyResult<AncestorsIterator> {
+        let snapshot = snapshot(py, index)?;
+        let state = core(py, AncestorsState::new(snapshot.table.clone(), revs_arg(py, initrevs)?, shared::bound(stoprev), inclusive))?;
+        AncestorsIterator::create_instance(py, index.clone_ref(py), snapshot, Mutex::new(state))
+    }
+
+    def __iter__(&self) -> PyResult<AncestorsIterator> {
+        Ok(self.clone_ref(py))
+    }
+
+    def __next__(&self) -> PyResult<Option<i32>> {
+        let state = self.state(py);
+        if let Ok(mut state) = state.try_lock() {
+            if let Some(rev) = state.next_buffered() {
+                return Ok(Some(rev.0));
+            }
+        }
+        check_valid(py, self.index(py), self.snapshot(py))?;
+        // The lock is taken without the GIL: a thread holding it never waits for it.
+        let next = detach(py, || state.lock().unwrap_or_else(|p| p.into_inner()).next_revision());
+        Ok(core(py, next)?.map(|r| r.0))
+    }
+});
+
+// A lazily computed ancestor set (`ancestor.lazyancestors`).
+py_class!(class LazyAncestors |py| {
+    data index: PyObject;
+    data snapshot: Snapshot;
+    data lazy: Mutex<CoreLazy<Table>>;
+
+    def __new__(_cls, index: &PyObject, initrevs: &PyObject, stoprev: i64 = 0, inclusive: bool = false) -> PyResult<LazyAncestors> {
+        let snapshot = snapshot(py, index)?;
+        let lazy = core(py, CoreLazy::new(snapshot.table.clone(), revs_arg(py, initrevs)?, shared::bound(stoprev), inclusive))?;
+        LazyAncestors::create_instance(py, index.clone_ref(py), snapshot, Mutex::new(lazy))
+    }
+
+    def __contains__(&self, target: PyObject) -> PyResult<bool> {
+        // Any object may be asked about; only ints in range can be members.
+        let Some(target) = member(py, &target) else {
+            return Ok(false);
+        };
+        check_valid(py, self.index(py), self.snapshot(py))?;
+        let lazy = self.lazy(py);
+        if let Ok(lazy) = lazy.try_lock() {
+            if let Some(answer) = lazy.contains_cached(target) {
+                return Ok(answer);
+            }
+        }
+        let answer = detach(py, || lazy.lock().unwrap_or_else(|p| p.into_inner()).contains(target));
+        core(py, answer)
+    }
+
+    def __iter__(&self) -> PyResult<AncestorsIterator> {
+        check_valid(py, self.index(py), self.snapshot(py))?;
+        let walk = lock(py, self.lazy(py)).iter();
+        AncestorsIterator::create_instance(
+            py,
+            self.index(py).clone_ref(py),
+            self.snapshot(py).clone(),
+            Mutex::new(AncestorsState::from_walk(walk)),
+        )
+    }
+
+    def __bool__(&self) -> PyResult<bool> {
+        check_valid(py, self.index(py), self.snapshot(py))?;
+        Ok(!lock(py, self.lazy(py)).is_empty())
+    }
+});
+
+// Incremental missing ancestors (`ancestor.incrementalmissingancestors`; `bases` is a
+// method here, as in Mercurial's Rust: the extension presents it as an attribute).
+py_class!(class MissingAncestors |py| {
+    data index: PyObject;
+    data state: Mutex<MissingState>;
+
+    def __new__(_cls, index: &PyObject, bases: &PyObject) -> PyResult<MissingAncestors> {
+        let snapshot = snapshot(py, index)?;
+        let missing = core(py, CoreMissing::new(snapshot.table.clone(), revs_arg(py, bases)?))?;
+        MissingAncestors::create_instance(py, index.clone_ref(py), Mutex::new(MissingState { snapshot, missing }))
+    }
+
+    def hasbases(&self) -> PyResult<bool> {
+        self.with(py, |m| Ok(m.has_bases()))
+    }
+
+    def addbases(&self, bases: &PyObject) -> PyResult<PyObject> {
+        let bases = revs_arg(py, bases)?;
+        self.with(py, |m| m.add_bases(bases))?;
+        Ok(py.None())
+    }
+
+    def bases(&self) -> PyResult<PySet> {
+        let (revs, has_null) = self.with(py, |m| {
+            let (set, has_null) = m.bases();
+            Ok((ops::to_ints(set), has_null))
+        })?;
+        PySet::new(py, revs.into_iter().chain(has_null.then_some(-1)).collect::<Vec<i32>>())
+    }
+
+    def basesheads(&self) -> PyResult<PySet> {
+        let heads = self.with(py, |m| m.bases_heads().map(|s| ops::to_ints(&s)))?;
+        PySet::new(py, heads)
+    }
+
+    def removeancestorsfrom(&self, revs: PySet) -> PyResult<PyObject> {
+        let given = revs_arg(py, revs.as_object())?;
+        let (mut set, _) = ops::split_null(given.clone());
+        self.with(py, |m| m.remove_ancestors_from(&mut set))?;
+        // Mutate the caller's set in place, as Mercurial does.
+        for rev in ops::removed(&given, &set) {
+            revs.discard(py, rev)?;
+        }
+        Ok(py.None())
+    }
+
+    def missingancestors(&self, revs: &PyObject) -> PyResult<Vec<i32>> {
+        let revs = revs_arg(py, revs)?;
+        let missing = self.with(py, |m| m.missing_ancestors(revs))?;
+        Ok(missing.into_iter().map(|r| r.0).collect())
+    }
+});
+
+impl MissingAncestors {
+    /// Run `f` on the state, after following the index if it grew (bases may name new
+    /// revisions) and refusing if it was stripped.
+    fn with<T: Send>(
+        &self,
+        py: Python<'_>,
+        f: impl FnOnce(&mut CoreMissing<Table>) -> Result<T, CoreError> + Send,
+    ) -> PyResult<T> {
+        let index = self.index(py);
+        let mut state = lock(py, self.state(py));
+        if !state.snapshot.still_valid(&PyIndex::new(py, index))? {
+            return Err(stripped(py));
+        }
+        state.follow(self::snapshot(py, index)?);
+        let missing = &mut state.missing;
+        // Others wait for this lock detached (`lock`), so keeping it while the GIL
+        // is released and taken back cannot deadlock.
+        core(py, detach(py, || f(missing)))
+    }
+}
+
+// An immutable set of revisions backed by bits: `len`, `in` and set algebra stay in
+// Rust; Python ints are made only when iterated.
+py_class!(class RevisionSet |py| {
+    data set: Arc<CoreSet>;
+
+    def __new__(_cls, revs: Option<PyObject> = None) -> PyResult<RevisionSet> {
+        RevisionSet::create_instance(py, Arc::new(set_arg(py, revs.as_ref())?.unwrap_or_default()))
+    }
+
+    def __contains__(&self, rev: PyObject) -> PyResult<bool> {
+        Ok(member(py, &rev).is_some_and(|r| self.set(py).contains(r)))
+    }
+
+    def __len__(&self) -> PyResult<usize> {
+        Ok(self.set(py).len())
+    }
+
+    def __bool__(&self) -> PyResult<bool> {
+        Ok(!self.set(py).is_empty())
+    }
+
+    def __iter__(&self) -> PyResult<RevisionSetIterator> {
+        RevisionSetIterator::over(py, self.set(py), false)
+    }
+
+    /// Iterate in descending order.
+    def descending(&self) -> PyResult<RevisionSetIterator> {
+        RevisionSetIterator::over(py, self.set(py), true)
+    }
+
+    def min(&self) -> PyResult<Option<i32>> {
+        Ok(self.set(py).min().map(|r| r.0))
+    }
+
+    def max(&self) -> PyResult<Option<i32>> {
+        Ok(self.set(py).max().map(|r| r.0))
+    }
+
+    /// Members as a list, ascending (or descending).
+    def tolist(&self, descending: bool = false) -> PyResult<Vec<i32>> {
+        let mut revs = ops::to_ints(self.set(py));
+        if descending {
+            revs.reverse();
+        }
+        Ok(revs)
+    }
+
+    def __and__(lhs, rhs) -> PyResult<PyObject> {
+        RevisionSet::algebra(py, lhs, rhs, |a, b| a & b)
+    }
+
+    def __or__(lhs, rhs) -> PyResult<PyObject> {
+        RevisionSet::algebra(py, lhs, rhs, |a, b| a | b)
+    }
+
+    def __sub__(lhs, rhs) -> PyResult<PyObject> {
+        RevisionSet::algebra(py, lhs, rhs, |a, b| a - b)
+    }
+
+    // `__eq__` only, as in PyO3: `!=` is its negation, orderings are not supported.
+    def __richcmp__(&self, other: PyObject, op: CompareOp) -> PyResult<PyObject> {
+        let equal = || other.cast_as::<RevisionSet>(py).is_ok_and(|o| **o.set(py) == **self.set(py));
+        Ok(match op {
+            CompareOp::Eq => equal().to_py_object(py).into_object(),
+            CompareOp::Ne => (!equal()).to_py_object(py).into_object(),
+            _ => py.NotImplemented(),
+        })
+    }
+
+    def __repr__(&self) -> PyResult<String> {
+        Ok(format!("<RevisionSet len={}>", self.set(py).len()))
+    }
+});
+
+impl RevisionSet {
+    /// Set algebra of two native sets, computed without the GIL; anything else gives
+    /// `NotImplemented` (rust-cpython calls this slot for the reflected operation too,
+    /// with the operands in order: both must be native sets).
+    fn algebra(
+        py: Python<'_>,
+        lhs: &PyObject,
+        rhs: &PyObject,
+        op: impl FnOnce(&CoreSet, &CoreSet) -> CoreSet + Send,
+    ) -> PyResult<PyObject> {
+        let (Ok(a), Ok(b)) = (
+            lhs.cast_as::<RevisionSet>(py),
+            rhs.cast_as::<RevisionSet>(py),
+        ) else {
+            return Ok(py.NotImplemented());
+        };
+        let (a, b) = (a.set(py).clone(), b.set(py).clone());
+        let set = detach(py, || op(&a, &b));
+        Ok(native_set(py, set)?.into_object())
+    }
+}
+
+fn native_set(py: Python<'_>, set: CoreSet) -> PyResult<RevisionSet> {
+    RevisionSet::create_instance(py, Arc::new(set))
+}
+
+// Iterator over a `RevisionSet`; the set is immutable, so iteration is always safe.
+py_class!(class RevisionSetIterator |py| {
+    data cursor: Mutex<SetCursor>;
+
+    def __iter__(&self) -> PyResult<RevisionSetIterator> {
+        Ok(self.clone_ref(py))
+    }
+
+    def __next__(&self) -> PyResult<Option<i32>> {
+        Ok(lock(py, self.cursor(py)).step().map(|r| r.0))
+    }
+});
+
+impl RevisionSetIterator {
+    fn over(py: Python<'_>, set: &Arc<CoreSet>, descending: bool) -> PyResult<Self> {
+        RevisionSetIterator::create_instance(
+            py,
+            Mutex::new(SetCursor::new(set.clone(), descending)),
+        )
+    }
+}
+
+/// Run a computation on the index's table without the GIL.
+fn compute<T: Send>(
+    py: Python<'_>,
+    index: &PyObject,
+    f: impl FnOnce(&Table) -> Result<T, CoreError> + Send,
+) -> PyResult<T> {
+    let table = snapshot(py, index)?.table;
+    core(py, detach(py, || f(&table)))
+}
+
+/// Heads of a set of revisions, ascending (`dagop.headrevs`).
+fn headrevs(py: Python<'_>, index: &PyObject, revs: &PyObject) -> PyResult<Vec<i32>> {
+    let revs = revs_arg(py, revs)?;
+    compute(py, index, |t| {
+        ops::check_all(t, &revs)?;
+        dagops::heads(t.as_ref(), &ops::split_null(revs).0).map(|s| ops::to_ints(&s))
+    })
+}
+
+/// Heads of the whole graph up to `stop`, skipping filtered revisions (C's `headrevs`).
+fn headrevsall(
+    py: Python<'_>,
+    index: &PyObject,
+    filteredrevs: Option<PyObject>,
+    stop: Option<usize>,
+) -> PyResult<Vec<i32>> {
+    let filtered = set_arg(py, filteredrevs.as_ref())?;
+    compute(py, index, |t| {
+        Ok(
+            dagops::graph_heads(t, filtered.as_ref(), stop.unwrap_or(usize::MAX))
+                .into_iter()
+                .map(|r| r.0)
+                .collect(),
+        )
+    })
+}
+
+/// Members of a set with no parent in it (the revset `roots()`), ascending.
+fn roots(py: Python<'_>, index: &PyObject, revs: &PyObject) -> PyResult<Vec<i32>> {
+    let revs = revs_arg(py, revs)?;
+    compute(py, index, |t| {
+        ops::check_all(t, &revs)?;
+        dagops::roots(t.as_ref(), &ops::split_null(revs).0).map(|s| ops::to_ints(&s))
+    })
+}
+
+/// Children of a set, as a native set.
+fn children(
+    py: Python<'_>,
+    index: &PyObject,
+    revs: &PyObject,
+    filteredrevs: Option<PyObject>,
+) -> PyResult<RevisionSet> {
+    let (revs, filtered) = (revs_arg(py, revs)?, set_arg(py, filteredrevs.as_ref())?);
+    native_set(
+        py,
+        compute(py, index, |t| ops::children(t, revs, filtered.as_ref()))?,
+    )
+}
+
+/// Descendants of a set, as a native set.
+fn descendants(
+    py: Python<'_>,
+    index: &PyObject,
+    revs: &PyObject,
+    inclusive: bool,
+    filteredrevs: Option<PyObject>,
+) -> PyResult<RevisionSet> {
+    let (revs, filtered) = (revs_arg(py, revs)?, set_arg(py, filteredrevs.as_ref())?);
+    native_set(
+        py,
+        compute(py, index, |t| {
+            ops::descendants(t, revs, inclusive, filtered.as_ref())
+        })?,
+    )
+}
+
+/// `reachableroots2` of the C index, ascending.
+fn reachableroots(
+    py: Python<'_>,
+    index: &PyObject,
+    minroot: i64,
+    heads: &PyObject,
+    roots: &PyObject,
+    includepath: bool,
+) -> PyResult<Vec<i32>> {
+    let (heads, roots) = (revs_arg(py, heads)?, revs_arg(py, roots)?);
+    compute(py, index, |t| {
+        dagops::reachable_roots(
+            t.as_ref(),
+            shared::bound(minroot),
+            &heads,
+            &roots,
+            includepath,
+        )
+        .map(|v| v.into_iter().map(|r| r.0).collect())
+    })
+}
+
+/// The arguments `(index, *revs)`: rust-cpython's argument parser has no `*args` after
+/// other parameters, so they are taken apart here, refused as PyO3 refuses them.
+fn index_and_revs(
+    py: Python<'_>,
+    function: &str,
+    args: &PyTuple,
+    kwargs: Option<&PyDict>,
+) -> PyResult<(PyObject, PyTuple)> {
+    let type_error = |message: String| PyErr::new::<exc::TypeError, _>(py, message);
+    let args = args.as_slice(py);
+    let mut index = args.first().map(|index| index.clone_ref(py));
+    for (key, value) in kwargs.map(|kwargs| kwargs.items(py)).unwrap_or_default() {
+        let key = key.extract::<String>(py)?;
+        if key != "index" {
+            return Err(type_error(format!(
+                "{function}() got an unexpected keyword argument '{key}'"
+            )));
+        }
+        if index.is_some() {
+            return Err(type_error(format!(
+                "{function}() got multiple values for argument 'index'"
+            )));
+        }
+        index = Some(value);
+    }
+    let index = index.ok_or_else(|| {
+        type_error(format!(
+            "{function}() missing 1 required positional argument: 'index'"
+        ))
+    })?;
+    Ok((index, PyTuple::new(py, args.get(1..).unwrap_or_default())))
+}
+
+/// Heads of the common ancestors, descending (C's order); any number of inputs.
+fn commonancestorsheads(
+    py: Python<'_>,
+    args: &PyTuple,
+    kwargs: Option<&PyDict>,
+) -> PyResult<Vec<i32>> {
+    let (index, revs) = index_and_revs(py, "commonancestorsheads", args, kwargs)?;
+    let revs = revs_arg(py, revs.as_object())?;
+    compute(py, &index, |t| {
+        dagops::common_ancestors_heads(t.as_ref(), &revs)
+            .map(|v| v.into_iter().map(|r| r.0).collect())
+    })
+}
+
+/// The deepest common ancestors (`ancestor.ancestors`), ascending.
+fn ancestors(py: Python<'_>, args: &PyTuple, kwargs: Option<&PyDict>) -> PyResult<Vec<i32>> {
+    let (index, revs) = index_and_revs(py, "ancestors", args, kwargs)?;
+    let revs = revs_arg(py, revs.as_object())?;
+    compute(py, &index, |t| {
+        dagops::deepest_common_ancestors(t.as_ref(), &revs)
+            .map(|v| v.into_iter().map(|r| r.0).collect())
+    })
+}
+
+/// Whether `a` is an ancestor of `b` (`revlog.isancestorrev`).
+fn isancestor(py: Python<'_>, index: &PyObject, a: i64, b: i64) -> PyResult<bool> {
+    let (a, b) = (
+        shared::revision(a).map_err(|e| graph_error(py, e))?,
+        shared::revision(b).map_err(|e| graph_error(py, e))?,
+    );
+    compute(py, index, |t| dagops::is_ancestor(t.as_ref(), a, b))
+}
+
+/// Every ancestor as a native set (`::revs`).
+fn ancestorsset(
+    py: Python<'_>,
+    index: &PyObject,
+    revs: &PyObject,
+    stoprev: i64,
+    inclusive: bool,
+) -> PyResult<RevisionSet> {
+    let revs = revs_arg(py, revs)?;
+    native_set(
+        py,
+        compute(py, index, |t| {
+            ops::ancestors_set(t, revs, shared::bound(stoprev), inclusive)
+        })?,
+    )
+}
+
+/// `::heads - ::common` as a native set (the revset `only()`).
+fn onlyset(
+    py: Python<'_>,
+    index: &PyObject,
+    heads: &PyObject,
+    common: &PyObject,
+) -> PyResult<RevisionSet> {
+    let (heads, common) = (revs_arg(py, heads)?, revs_arg(py, common)?);
+    native_set(py, compute(py, index, |t| ops::only(t, heads, common))?)
+}
+
+/// Why the C index can or cannot be read: `(status, abi)`.
+fn capsulestatus(py: Python<'_>) -> PyResult<(String, Option<i32>)> {
+    // Ensure the C parsers are imported if they can be, so the capsule exists.
+    let _ = c_index_type(py);
+    // Safety: GIL held.
+    Ok(match unsafe { capi_status() } {
+        CapiStatus::Ready(_) => ("ready".into(), Some(crate::capsule::SUPPORTED_ABI)),
+        CapiStatus::Missing => ("missing".into(), None),
+        CapiStatus::UnsupportedAbi(abi) => ("unsupported-abi".into(), Some(abi)),
+    })
+}
+
+/// Add `value` as `name`, listed in `__all__` (as PyO3 does).
+fn add(
+    py: Python<'_>,
+    m: &PyModule,
+    all: &mut Vec<&'static str>,
+    name: &'static str,
+    value: impl ToPyObject,
+) -> PyResult<()> {
+    all.push(name);
+    m.add(py, name, value)
+}
+
+fn module_init(py: Python<'_>, m: &PyModule) -> PyResult<()> {
+    let mut all = Vec::new();
+    m.add(py, "__doc__", "")?;
+    add(py, m, &mut all, "BACKEND", "cpython")?;
+    add(py, m, &mut all, "__version__", env!("CARGO_PKG_VERSION"))?;
+    add(py, m, &mut all, "GraphError", py.get_type::<GraphError>())?;
+    for (name, class) in [
+        (
+            "AncestorsIterator",
+            AncestorsIterator::initialize(py, Some("_native"))?,
+        ),
+        (
+            "LazyAncestors",
+            LazyAncestors::initialize(py, Some("_native"))?,
+        ),
+        (
+            "MissingAncestors",
+            MissingAncestors::initialize(py, Some("_native"))?,
+        ),
+        ("RevisionSet", RevisionSet::initialize(py, Some("_native"))?),
+        (
+            "RevisionSetIterator",
+            RevisionSetIterator::initialize(py, Some("_native"))?,
+        ),
+    ] {
+        add(py, m, &mut all, name, class)?;
+    }
+    for (name, function) in [
+        (
+            "headrevs",
+            py_fn!(py, headrevs(index: &PyObject, revs: &PyObject)),
+        ),
+        (
+            "headrevsall",
+            py_fn!(py, headrevsall(index: &PyObject, filteredrevs: Option<PyObject> = None, stop: Option<usize> = None)),
+        ),
+        (
+            "roots",
+            py_fn!(py, roots(index: &PyObject, revs: &PyObject)),
+        ),
+        (
+            "children",
+            py_fn!(py, children(index: &PyObject, revs: &PyObject, filteredrevs: Option<PyObject> = None)),
+        ),
+        (
+            "descendants",
+            py_fn!(py, descendants(index: &PyObject, revs: &PyObject, inclusive: bool = false, filteredrevs: Option<PyObject> = None)),
+        ),
+        (
+            "reachableroots",
+            py_fn!(py, reachableroots(index: &PyObject, minroot: i64, heads: &PyObject, roots: &PyObject, includepath: bool = false)),
+        ),
+        (
+            "commonancestorsheads",
+            py_fn!(py, commonancestorsheads(*args, **kwargs)),
+        ),
+        ("ancestors", py_fn!(py, ancestors(*args, **kwargs))),
+        (
+            "isancestor",
+            py_fn!(py, isancestor(index: &PyObject, a: i64, b: i64)),
+        ),
+        (
+            "ancestorsset",
+            py_fn!(py, ancestorsset(index: &PyObject, revs: &PyObject, stoprev: i64 = 0, inclusive: bool = true)),
+        ),
+        (
+            "onlyset",
+            py_fn!(py, onlyset(index: &PyObject, heads: &PyObject, common: &PyObject)),
+        ),
+        ("capsulestatus", py_fn!(py, capsulestatus())),
+    ] {
+        // As PyO3's: module functions belong to the module.
+        function.setattr(py, "__module__", "_native")?;
+        add(py, m, &mut all, name, function)?;
+    }
+    m.add(py, "__all__", all)
+}
+
+py_module_initializer!(_native, |py, m| {
+    module_init(py, m)?;
+    Ok(())
+});

@@ -1,0 +1,199 @@
+//! The states of the Python-visible objects and the bulk operations, without Python:
+//! backends convert arguments, call these (with the GIL released where they compute),
+//! and convert results.
+
+use std::sync::Arc;
+
+use hg_core::ancestors::{AncestorsIterator, MissingAncestors};
+use hg_core::{dagops, GraphError, ParentsTable, Revision, RevisionSet};
+
+use crate::shared::BATCH;
+
+/// The graph every native object computes on.
+pub type Table = Arc<ParentsTable>;
+
+/// A Python iterator's state: the walk and the ints already produced for Python.
+pub struct AncestorsState {
+    walk: AncestorsIterator<Table>,
+    buffer: Vec<Revision>,
+    position: usize,
+}
+
+impl AncestorsState {
+    /// Start a walk (checks the start revisions).
+    pub fn new(
+        table: Table,
+        initrevs: Vec<Revision>,
+        stoprev: Revision,
+        inclusive: bool,
+    ) -> Result<Self, GraphError> {
+        Ok(Self::from_walk(AncestorsIterator::new(
+            table, initrevs, stoprev, inclusive,
+        )?))
+    }
+
+    /// Wrap a walk started elsewhere (`LazyAncestors::iter`).
+    pub fn from_walk(walk: AncestorsIterator<Table>) -> Self {
+        AncestorsState {
+            walk,
+            buffer: Vec::new(),
+            position: 0,
+        }
+    }
+
+    /// The next revision, computing a batch when none is buffered (no Python: run it
+    /// with the GIL released unless [`Self::next_buffered`] answered).
+    pub fn next_revision(&mut self) -> Result<Option<Revision>, GraphError> {
+        match self.next_buffered() {
+            Some(rev) => Ok(Some(rev)),
+            None => self.refill().map(|_| self.next_buffered()),
+        }
+    }
+
+    /// The next revision if one is buffered; `None` means: call [`Self::next_revision`].
+    #[inline]
+    pub fn next_buffered(&mut self) -> Option<Revision> {
+        let rev = self.buffer.get(self.position).copied();
+        self.position += rev.is_some() as usize;
+        rev
+    }
+
+    fn refill(&mut self) -> Result<bool, GraphError> {
+        self.buffer.clear();
+        self.position = 0;
+        Ok(self.walk.next_batch(&mut self.buffer, BATCH)? > 0)
+    }
+}
+
+/// `::heads - ::common`, as a set (the revset `only(heads, common)`).
+pub fn only(
+    table: &Table,
+    heads: Vec<Revision>,
+    common: Vec<Revision>,
+) -> Result<RevisionSet, GraphError> {
+    let mut missing = MissingAncestors::new(Arc::clone(table), common)?;
+    Ok(missing.missing_ancestors(heads)?.into_iter().collect())
+}
+
+/// Every ancestor at once, as a set (the revsets `::x`, `ancestors(x)`).
+pub fn ancestors_set(
+    table: &Table,
+    initrevs: Vec<Revision>,
+    stoprev: Revision,
+    inclusive: bool,
+) -> Result<RevisionSet, GraphError> {
+    AncestorsIterator::new(Arc::clone(table), initrevs, stoprev, inclusive)?.collect()
+}
+
+/// A Python set of revisions, split into the bit set and whether it held `nullrev`.
+pub fn split_null(revs: Vec<Revision>) -> (RevisionSet, bool) {
+    let has_null = revs.contains(&hg_core::NULL_REVISION);
+    (revs.into_iter().filter(|r| r.0 >= 0).collect(), has_null)
+}
+
+/// Ascending plain ints.
+pub fn to_ints(set: &RevisionSet) -> Vec<i32> {
+    set.iter().map(|r| r.0).collect()
+}
+
+/// Check that every revision is in the table (or -1): set functions take sets, which
+/// must not hold revisions the graph does not have.
+pub fn check_all(table: &ParentsTable, revs: &[Revision]) -> Result<(), GraphError> {
+    for &rev in revs {
+        let rev = hg_core::revision::check_input_revision(rev)?;
+        if rev.0 >= table.len() as i32 {
+            return Err(GraphError::InvalidRevision(rev));
+        }
+    }
+    Ok(())
+}
+
+/// Children of a set (`nullrev` among `revs`: the roots are its children).
+pub fn children(
+    table: &ParentsTable,
+    revs: Vec<Revision>,
+    filtered: Option<&RevisionSet>,
+) -> Result<RevisionSet, GraphError> {
+    check_all(table, &revs)?;
+    let (set, has_null) = split_null(revs);
+    Ok(dagops::children(table, &set, has_null, filtered))
+}
+
+/// Descendants of a set (`nullrev` among `revs`: every revision).
+pub fn descendants(
+    table: &ParentsTable,
+    revs: Vec<Revision>,
+    inclusive: bool,
+    filtered: Option<&RevisionSet>,
+) -> Result<RevisionSet, GraphError> {
+    check_all(table, &revs)?;
+    let (set, has_null) = split_null(revs);
+    Ok(dagops::descendants(
+        table, &set, has_null, inclusive, filtered,
+    ))
+}
+
+/// A Python object asked about in `in`: an int within `i32` may be a member,
+/// anything else is a member of nothing (never an error).
+pub fn member(value: Option<i64>) -> Option<Revision> {
+    value.and_then(|v| i32::try_from(v).ok()).map(Revision)
+}
+
+/// A `MissingAncestors` object's state: the snapshot it computes on, and the walker.
+pub struct MissingState {
+    /// The table the walker uses, and the index identity it was copied from.
+    pub snapshot: crate::shared::Snapshot,
+    /// The walker.
+    pub missing: MissingAncestors<Table>,
+}
+
+impl MissingState {
+    /// Follow the index when it grew (new bases may name new revisions); answers so
+    /// far stay true on the longer graph.
+    pub fn follow(&mut self, fresh: crate::shared::Snapshot) {
+        if fresh.len() > self.snapshot.len() {
+            self.missing.extend_graph(fresh.table.clone());
+            self.snapshot = fresh;
+        }
+    }
+}
+
+/// What `removeancestorsfrom` removes from the caller's set: the given revisions no
+/// longer in `remaining` (`nullrev` always goes).
+pub fn removed(given: &[Revision], remaining: &RevisionSet) -> Vec<i32> {
+    given
+        .iter()
+        .filter(|r| !remaining.contains(**r))
+        .map(|r| r.0)
+        .collect()
+}
+
+/// The position of a Python iterator over an immutable [`RevisionSet`].
+pub struct SetCursor {
+    set: Arc<RevisionSet>,
+    descending: bool,
+    next: Option<Revision>,
+}
+
+impl SetCursor {
+    /// Start at the smallest (or, `descending`, the largest) member.
+    pub fn new(set: Arc<RevisionSet>, descending: bool) -> Self {
+        let next = if descending { set.max() } else { set.min() };
+        SetCursor {
+            set,
+            descending,
+            next,
+        }
+    }
+
+    /// The next member, if any.
+    pub fn step(&mut self) -> Option<Revision> {
+        let current = self.next?;
+        self.next = if self.descending {
+            self.set.prev_at_or_below(Revision(current.0 - 1))
+        } else {
+            self.set.next_at_or_above(Revision(current.0 + 1))
+        };
+        Some(current)
+    }
+}

@@ -1,0 +1,328 @@
+//! What both backends need, written once: reading an index into a Rust-owned parents
+//! table (cached, extended on append, rebuilt after a strip), checking that a lazy
+//! object's snapshot still describes its index, revision argument checks, and the
+//! arguments of `GraphError`.
+//!
+//! Backends supply an [`IndexReader`] for the object Python passed (the C index
+//! through the capsule, or any object answering `len()` and `index[rev]`) and turn
+//! results and errors into Python objects: nothing else.
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+
+use hg_core::{GraphError, ParentsTable, Revision};
+
+/// Enough of a revlog index to copy its parents. Every method is called with the
+/// GIL held.
+// `len` mirrors Python's `len(index)`; emptiness is never asked of a reader.
+#[allow(clippy::len_without_is_empty)]
+pub trait IndexReader {
+    /// A Python exception, in the backend's type.
+    type Error;
+    /// Number of revisions.
+    fn len(&self) -> Result<usize, Self::Error>;
+    /// Parents of `rev` (`0 <= rev < len`), as the index stores them.
+    fn parents(&self, rev: i32) -> Result<[i32; 2], Self::Error>;
+    /// The node of `rev`, or `None` for sources without nodes (plain parent lists).
+    fn node(&self, rev: i32) -> Result<Option<Vec<u8>>, Self::Error>;
+}
+
+/// Why a table could not be loaded.
+#[derive(Debug)]
+pub enum LoadError<E> {
+    /// The index raised.
+    Reader(E),
+    /// The index is corrupt: a parent not below its child.
+    Graph(GraphError),
+}
+
+impl<E> From<GraphError> for LoadError<E> {
+    fn from(e: GraphError) -> Self {
+        LoadError::Graph(e)
+    }
+}
+
+/// A parents table copied from an index, and the identity of its last revision: a
+/// revlog only grows, except by strip, and a strip followed by new commits can return
+/// to the same length, so the tip node (not the length alone) tells them apart.
+#[derive(Clone, Debug)]
+pub struct Snapshot {
+    /// The copied parents.
+    pub table: Arc<ParentsTable>,
+    tip: Option<Vec<u8>>,
+}
+
+impl Snapshot {
+    /// Copy the index, reusing `previous` when the index only grew since.
+    pub fn load<R: IndexReader>(
+        reader: &R,
+        previous: Option<&Snapshot>,
+    ) -> Result<Snapshot, LoadError<R::Error>> {
+        let len = reader.len().map_err(LoadError::Reader)?;
+        let mut table = match previous {
+            Some(prev) if prev.is_prefix_of(reader, len).map_err(LoadError::Reader)? => {
+                if prev.table.len() == len {
+                    return Ok(prev.clone());
+                }
+                Arc::clone(&prev.table)
+            }
+            _ => Arc::new(ParentsTable::new()),
+        };
+        let start = table.len();
+        let growing = Arc::make_mut(&mut table);
+        growing.reserve(len - start);
+        for rev in start..len {
+            let [p1, p2] = reader.parents(rev as i32).map_err(LoadError::Reader)?;
+            growing.push([Revision(p1), Revision(p2)])?;
+        }
+        let tip = match len {
+            0 => None,
+            _ => reader.node(len as i32 - 1).map_err(LoadError::Reader)?,
+        };
+        Ok(Snapshot { table, tip })
+    }
+
+    /// Number of revisions copied.
+    pub fn len(&self) -> usize {
+        self.table.len()
+    }
+
+    /// Whether nothing was copied (an empty revlog).
+    pub fn is_empty(&self) -> bool {
+        self.table.is_empty()
+    }
+
+    /// Whether the index (of length `len`) still starts with what was copied: it may
+    /// have grown, but nothing copied was stripped or replaced.
+    fn is_prefix_of<R: IndexReader>(&self, reader: &R, len: usize) -> Result<bool, R::Error> {
+        let mine = self.table.len();
+        if len < mine {
+            return Ok(false);
+        }
+        if mine == 0 || self.tip.is_none() {
+            // Nothing copied, or a source without nodes: length is all we can check.
+            return Ok(true);
+        }
+        Ok(reader.node(mine as i32 - 1)? == self.tip)
+    }
+
+    /// Whether answers computed on this snapshot are still answers for the index.
+    pub fn still_valid<R: IndexReader>(&self, reader: &R) -> Result<bool, R::Error> {
+        let len = reader.len()?;
+        self.is_prefix_of(reader, len)
+    }
+}
+
+/// Recently used tables, keyed by the index object's address. Each entry holds a
+/// strong reference to its index (`O`), so an address cannot be reused by another
+/// index while cached. Small: filelogs come and go, changelog and manifest stay hot.
+pub struct TableCache<O> {
+    entries: VecDeque<(usize, O, Snapshot)>,
+}
+
+const CACHE_CAPACITY: usize = 16;
+
+impl<O> TableCache<O> {
+    /// An empty cache (usable in a `static`).
+    pub const fn new() -> Self {
+        TableCache {
+            entries: VecDeque::new(),
+        }
+    }
+
+    /// The current table of the index at `key`, loaded or refreshed as needed.
+    /// `keep` gives the strong reference stored with a new entry.
+    pub fn snapshot<R: IndexReader>(
+        &mut self,
+        key: usize,
+        keep: impl FnOnce() -> O,
+        reader: &R,
+    ) -> Result<Snapshot, LoadError<R::Error>> {
+        let position = self.entries.iter().position(|(k, _, _)| *k == key);
+        let (index_ref, previous) = match position {
+            Some(i) => {
+                let (_, o, s) = self.entries.remove(i).expect("position is valid");
+                (o, Some(s))
+            }
+            None => (keep(), None),
+        };
+        let snapshot = Snapshot::load(reader, previous.as_ref());
+        if let Ok(s) = &snapshot {
+            self.entries.push_front((key, index_ref, s.clone()));
+            self.entries.truncate(CACHE_CAPACITY);
+        }
+        snapshot
+    }
+}
+
+impl<O> Default for TableCache<O> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// A Python int as a revision: beyond `i32`, it cannot be one.
+pub fn revision(value: i64) -> Result<Revision, ErrorArgs> {
+    i32::try_from(value).map(Revision).map_err(|_| ErrorArgs {
+        kind: "InvalidRevision",
+        values: vec![value],
+        message: format!("invalid revision {}", value),
+    })
+}
+
+/// A Python int as a lower bound (`stoprev`, `minroot`): saturated, since any value
+/// beyond `i32` bounds the same way.
+pub fn bound(value: i64) -> Revision {
+    Revision(value.clamp(i32::MIN as i64, i32::MAX as i64) as i32)
+}
+
+/// The arguments of a `GraphError` exception: `(kind, *values)`, the same in both
+/// backends, e.g. `("ParentNotBelowChild", 5, 7)`.
+#[derive(Debug, Clone)]
+pub struct ErrorArgs {
+    /// The variant name.
+    pub kind: &'static str,
+    /// The revisions it names.
+    pub values: Vec<i64>,
+    /// A sentence for `str(exc)`-style messages.
+    pub message: String,
+}
+
+impl From<GraphError> for ErrorArgs {
+    fn from(e: GraphError) -> Self {
+        let values = match e {
+            GraphError::InvalidRevision(r) | GraphError::ParentOutOfRange(r) => vec![r.0 as i64],
+            GraphError::WorkingDirectoryUnsupported => {
+                vec![hg_core::WORKING_DIRECTORY_REVISION.0 as i64]
+            }
+            GraphError::ParentNotBelowChild { rev, parent } => vec![rev.0 as i64, parent.0 as i64],
+            _ => vec![],
+        };
+        ErrorArgs {
+            kind: e.kind(),
+            values,
+            message: e.to_string(),
+        }
+    }
+}
+
+/// The message of the `RuntimeError` raised when a lazy object's index was stripped.
+pub const STRIPPED_MESSAGE: &str =
+    "oxidag: the revlog index was stripped or replaced while a lazy object used it";
+
+/// How many Python ints an iterator produces per refill: large enough to amortise the
+/// GIL release, small enough to keep `next(iter(...))` cheap.
+pub const BATCH: usize = 4096;
+
+/// Lock `mutex` from a thread holding the GIL without ever blocking while holding it:
+/// try the lock, and while another thread holds it, call `wait` with the blocking wait,
+/// which the backend runs with the GIL released (so the holder can always take the GIL
+/// back), then try again. A poisoned lock is recovered, as everywhere in this crate.
+/// (PyO3 has this built in: `MutexExt::lock_py_attached`.)
+pub fn lock_detached<'a, T: Send>(
+    mutex: &'a std::sync::Mutex<T>,
+    wait: impl Fn(&(dyn Fn() + Sync)),
+) -> std::sync::MutexGuard<'a, T> {
+    loop {
+        match mutex.try_lock() {
+            Ok(guard) => return guard,
+            Err(std::sync::TryLockError::Poisoned(poisoned)) => return poisoned.into_inner(),
+            Err(std::sync::TryLockError::WouldBlock) => wait(&|| drop(mutex.lock())),
+        }
+    }
+}
+
+#[cfg(test)]
+mod lock_tests {
+    use super::lock_detached;
+    use std::sync::{Arc, Barrier, Mutex};
+
+    #[test]
+    fn waits_through_the_callback_and_recovers_poison() {
+        let mutex = Arc::new(Mutex::new(0));
+        let barrier = Arc::new(Barrier::new(2));
+        let holder = {
+            let (mutex, barrier) = (Arc::clone(&mutex), Arc::clone(&barrier));
+            std::thread::spawn(move || {
+                let mut guard = mutex.lock().unwrap();
+                barrier.wait();
+                std::thread::sleep(std::time::Duration::from_millis(50));
+                *guard = 1;
+                panic!("poison the lock");
+            })
+        };
+        barrier.wait();
+        let waits = std::cell::Cell::new(0);
+        let guard = lock_detached(&mutex, |wait| {
+            waits.set(waits.get() + 1);
+            wait();
+        });
+        assert_eq!((*guard, waits.get() >= 1), (1, true));
+        drop(guard);
+        assert!(holder.join().is_err());
+        assert_eq!(*lock_detached(&mutex, |_| unreachable!()), 1);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::cell::RefCell;
+
+    /// A fake index: parents and nodes, editable to simulate appends and strips.
+    struct Fake(RefCell<Vec<([i32; 2], u8)>>);
+
+    impl IndexReader for Fake {
+        type Error = ();
+        fn len(&self) -> Result<usize, ()> {
+            Ok(self.0.borrow().len())
+        }
+        fn parents(&self, rev: i32) -> Result<[i32; 2], ()> {
+            Ok(self.0.borrow()[rev as usize].0)
+        }
+        fn node(&self, rev: i32) -> Result<Option<Vec<u8>>, ()> {
+            Ok(Some(vec![self.0.borrow()[rev as usize].1]))
+        }
+    }
+
+    #[test]
+    fn append_extends_strip_rebuilds_same_length_strip_detected() {
+        let fake = Fake(RefCell::new(vec![([-1, -1], 1), ([0, -1], 2)]));
+        let mut cache: TableCache<()> = TableCache::new();
+        let first = cache.snapshot(7, || (), &fake).unwrap();
+        assert_eq!(first.len(), 2);
+        fake.0.borrow_mut().push(([1, -1], 3));
+        assert!(first.still_valid(&fake).unwrap());
+        let grown = cache.snapshot(7, || (), &fake).unwrap();
+        assert_eq!(grown.len(), 3);
+        // Strip revision 2, commit another at the same position: same length.
+        fake.0.borrow_mut().pop();
+        fake.0.borrow_mut().push(([0, -1], 4));
+        assert!(!grown.still_valid(&fake).unwrap());
+        assert!(first.still_valid(&fake).unwrap());
+        let rebuilt = cache.snapshot(7, || (), &fake).unwrap();
+        assert_eq!(
+            rebuilt.table.parents_unchecked(Revision(2)),
+            [Revision(0), Revision(-1)]
+        );
+        fake.0.borrow_mut().truncate(1);
+        assert!(!first.still_valid(&fake).unwrap());
+    }
+
+    #[test]
+    fn corrupt_index_is_an_error() {
+        let fake = Fake(RefCell::new(vec![([-1, -1], 1), ([1, -1], 2)]));
+        assert!(matches!(
+            Snapshot::load(&fake, None),
+            Err(LoadError::Graph(GraphError::ParentNotBelowChild { .. }))
+        ));
+    }
+
+    #[test]
+    fn revision_arguments() {
+        assert_eq!(revision(5).unwrap(), Revision(5));
+        let err = revision(1 << 40).unwrap_err();
+        assert_eq!((err.kind, err.values), ("InvalidRevision", vec![1 << 40]));
+        assert_eq!(bound(-(1 << 40)), Revision(i32::MIN));
+    }
+}

@@ -1,0 +1,591 @@
+//! Stateless set functions on the DAG: heads, roots, children, descendants, reachable
+//! roots (`x::y`), common-ancestor heads, deepest common ancestors and is-ancestor.
+//!
+//! Each names the Mercurial function it replaces; results are equal to it (as sets,
+//! and in order where Mercurial's is defined: see each function).
+
+use std::collections::HashMap;
+
+use crate::bitset::RevisionSet;
+use crate::graph::{check_revision, checked_parents, Graph, ParentsTable};
+use crate::revision::{GraphError, Revision, NULL_REVISION};
+
+/// The heads of a set: members that are not a parent of another member
+/// (`mercurial.dagop.headrevs`). Never the null revision.
+pub fn heads(graph: &impl Graph, revs: &RevisionSet) -> Result<RevisionSet, GraphError> {
+    let mut heads = revs.clone();
+    for rev in revs.iter() {
+        for parent in checked_parents(graph, rev)? {
+            heads.remove(parent);
+        }
+    }
+    Ok(heads)
+}
+
+/// The heads of the first `stop` revisions of the table, ignoring `filtered` ones, in
+/// ascending order (the C index's `headrevs(filteredrevs, stop_rev)`).
+///
+/// As in C, a filtered revision with an unfiltered child counts as unfiltered, and an
+/// empty range has the single head `NULL_REVISION`.
+pub fn graph_heads(
+    table: &ParentsTable,
+    filtered: Option<&RevisionSet>,
+    stop: usize,
+) -> Vec<Revision> {
+    let stop = stop.min(table.len());
+    if stop == 0 {
+        return vec![NULL_REVISION];
+    }
+    // Every revision is visited: a dense byte map beats the paged bit set here.
+    let mut not_head = vec![false; stop];
+    for rev in (0..stop).rev() {
+        if !not_head[rev] && filtered.is_some_and(|f| f.contains(Revision(rev as i32))) {
+            not_head[rev] = true;
+            continue;
+        }
+        for parent in table.parents_unchecked(Revision(rev as i32)) {
+            if let Ok(p) = usize::try_from(parent.0) {
+                not_head[p] = true;
+            }
+        }
+    }
+    (0..stop)
+        .filter(|&rev| !not_head[rev])
+        .map(|rev| Revision(rev as i32))
+        .collect()
+}
+
+/// Members with no parent in the set (the revset `roots()`).
+pub fn roots(graph: &impl Graph, revs: &RevisionSet) -> Result<RevisionSet, GraphError> {
+    let mut roots = RevisionSet::new();
+    for rev in revs.iter() {
+        let [p1, p2] = checked_parents(graph, rev)?;
+        if !revs.contains(p1) && !revs.contains(p2) {
+            roots.insert(rev);
+        }
+    }
+    Ok(roots)
+}
+
+/// Revisions of the table with a parent in `revs`, not `filtered` (the revset
+/// `children()`). With `include_roots`, revisions whose parents are both null count
+/// as children of the null revision (`revlog.children(nullid)`).
+pub fn children(
+    table: &ParentsTable,
+    revs: &RevisionSet,
+    include_roots: bool,
+    filtered: Option<&RevisionSet>,
+) -> RevisionSet {
+    let start = if include_roots {
+        Some(0)
+    } else {
+        revs.min().map(|r| r.0 + 1)
+    };
+    let mut children = RevisionSet::new();
+    let Some(start) = start else {
+        return children;
+    };
+    for rev in (start..table.len() as i32).map(Revision) {
+        if filtered.is_some_and(|f| f.contains(rev)) {
+            continue;
+        }
+        let [p1, p2] = table.parents_unchecked(rev);
+        let is_child = revs.contains(p1)
+            || revs.contains(p2)
+            || (include_roots && p1.is_null() && p2.is_null());
+        if is_child {
+            children.insert(rev);
+        }
+    }
+    children
+}
+
+/// Descendants of `revs` in the table (`dagop.descendantrevs`; with `inclusive`, the
+/// revset `descendants()`, which includes `revs`). `filtered` revisions are skipped, as
+/// a filtered changelog's `revs()` skips them. With `include_all` (the null revision
+/// was among `revs`), every unfiltered revision is a descendant.
+pub fn descendants(
+    table: &ParentsTable,
+    revs: &RevisionSet,
+    include_all: bool,
+    inclusive: bool,
+    filtered: Option<&RevisionSet>,
+) -> RevisionSet {
+    let is_filtered = |rev| filtered.is_some_and(|f: &RevisionSet| f.contains(rev));
+    let mut result = RevisionSet::new();
+    let start = if include_all {
+        Some(Revision(0))
+    } else {
+        revs.min()
+    };
+    let Some(start) = start else {
+        return result;
+    };
+    let mut seen = revs.clone();
+    for rev in (start.0..table.len() as i32).map(Revision) {
+        if is_filtered(rev) {
+            continue;
+        }
+        if include_all {
+            result.insert(rev);
+            continue;
+        }
+        if seen.contains(rev) {
+            if inclusive {
+                result.insert(rev);
+            }
+            // A start revision can also be the child of another one.
+            if !inclusive && parents_in(table, rev, &seen) {
+                result.insert(rev);
+            }
+            continue;
+        }
+        if parents_in(table, rev, &seen) {
+            seen.insert(rev);
+            result.insert(rev);
+        }
+    }
+    result
+}
+
+#[inline]
+fn parents_in(table: &ParentsTable, rev: Revision, set: &RevisionSet) -> bool {
+    let [p1, p2] = table.parents_unchecked(rev);
+    set.contains(p1) || set.contains(p2)
+}
+
+/// The roots among `roots` reachable from `heads` through revisions not below
+/// `minroot`; with `include_path`, also every revision on a path between them
+/// (`revlog.reachableroots`, the C index's `reachableroots2`). Ascending.
+///
+/// Roots outside the graph (the working directory, say) are unreachable and ignored;
+/// heads must be in the graph. The null revision may be a root.
+pub fn reachable_roots(
+    graph: &impl Graph,
+    minroot: Revision,
+    heads: &[Revision],
+    roots: &[Revision],
+    include_path: bool,
+) -> Result<Vec<Revision>, GraphError> {
+    let heads = heads
+        .iter()
+        .map(|&h| check_revision(graph, h))
+        .collect::<Result<Vec<_>, _>>()?;
+    // Roots above every head (the working directory, say) cannot be reached.
+    let Some(&max_head) = heads.iter().max() else {
+        return Ok(Vec::new());
+    };
+    let root_set: RevisionSet = roots.iter().copied().filter(|&r| r <= max_head).collect();
+    let null_is_root = roots.contains(&NULL_REVISION);
+    let floor = minroot.max(Revision(0));
+    // The null revision is reached by any walk that may go below every root.
+    let mut null_seen = heads.contains(&NULL_REVISION);
+
+    // Descending sweep: `seen` holds the heads and the parents of every visited
+    // revision; without `include_path` the walk stops at roots.
+    let mut seen = RevisionSet::new();
+    for &head in &heads {
+        seen.insert(head);
+    }
+    let mut cursor = seen.max();
+    while let Some(rev) = cursor.and_then(|c| seen.prev_at_or_below(c)) {
+        cursor = Some(Revision(rev.0 - 1));
+        if rev < floor && !heads.contains(&rev) {
+            continue;
+        }
+        if root_set.contains(rev) && !include_path {
+            continue;
+        }
+        for parent in checked_parents(graph, rev)? {
+            if parent >= minroot {
+                if parent.is_null() {
+                    null_seen = true;
+                } else {
+                    seen.insert(parent);
+                }
+            }
+        }
+    }
+
+    let mut reachable = &seen & &root_set;
+    let null_reachable = null_is_root && null_seen;
+    if include_path && (null_reachable || !reachable.is_empty()) {
+        let start = reachable.min().unwrap_or(Revision(0)).max(floor);
+        let from = if null_reachable { floor } else { start };
+        for rev in seen.iter_from(from) {
+            if reachable.contains(rev) {
+                continue;
+            }
+            let [p1, p2] = checked_parents(graph, rev)?;
+            let via_null = null_reachable && (p1.is_null() || p2.is_null());
+            if via_null || reachable.contains(p1) || reachable.contains(p2) {
+                reachable.insert(rev);
+            }
+        }
+    }
+    let mut result = Vec::with_capacity(reachable.len() + 1);
+    if null_reachable {
+        result.push(NULL_REVISION);
+    }
+    result.extend(reachable.iter());
+    Ok(result)
+}
+
+/// Whether `a` is an ancestor of `b`, a revision being its own ancestor
+/// (`revlog.isancestorrev`). A descending sweep from `b` that never goes below `a`.
+pub fn is_ancestor(graph: &impl Graph, a: Revision, b: Revision) -> Result<bool, GraphError> {
+    let a = check_revision(graph, a)?;
+    let b = check_revision(graph, b)?;
+    if a.is_null() || a == b {
+        return Ok(true);
+    }
+    if a > b {
+        return Ok(false);
+    }
+    let mut seen = RevisionSet::new();
+    seen.insert(b);
+    let mut cursor = b;
+    while let Some(rev) = seen.prev_at_or_below(cursor) {
+        if rev < a {
+            break;
+        }
+        if rev == a {
+            return Ok(true);
+        }
+        for parent in checked_parents(graph, rev)? {
+            if parent >= a {
+                seen.insert(parent);
+            }
+        }
+        cursor = Revision(rev.0 - 1);
+    }
+    Ok(false)
+}
+
+/// Per-revision bit masks of any width, in one flat buffer: the state of the
+/// common-ancestor sweeps, which need one bit per input revision (plus a poison bit),
+/// without the 24- or 64-input caps of Mercurial's C and Rust.
+struct MaskTable {
+    words: usize,
+    data: Vec<u64>,
+}
+
+impl MaskTable {
+    fn new(bits: usize, revisions: usize) -> Self {
+        let words = bits.div_ceil(64).max(1);
+        MaskTable {
+            words,
+            data: vec![0; words * revisions],
+        }
+    }
+
+    #[inline]
+    fn get(&self, rev: Revision) -> &[u64] {
+        let start = rev.index() * self.words;
+        &self.data[start..start + self.words]
+    }
+
+    #[inline]
+    fn get_mut(&mut self, rev: Revision) -> &mut [u64] {
+        let start = rev.index() * self.words;
+        &mut self.data[start..start + self.words]
+    }
+}
+
+#[inline]
+fn is_zero(mask: &[u64]) -> bool {
+    mask.iter().all(|&w| w == 0)
+}
+
+#[inline]
+fn test_bit(mask: &[u64], bit: usize) -> bool {
+    mask[bit / 64] & (1 << (bit % 64)) != 0
+}
+
+#[inline]
+fn set_bit(mask: &mut [u64], bit: usize) {
+    mask[bit / 64] |= 1 << (bit % 64);
+}
+
+/// Deduplicate and check inputs, keeping their first-seen order.
+fn unique_checked(graph: &impl Graph, revs: &[Revision]) -> Result<Vec<Revision>, GraphError> {
+    let mut unique = Vec::with_capacity(revs.len());
+    let mut seen = RevisionSet::new();
+    let mut null_seen = false;
+    for &rev in revs {
+        let rev = check_revision(graph, rev)?;
+        let new = if rev.is_null() {
+            !std::mem::replace(&mut null_seen, true)
+        } else {
+            seen.insert(rev)
+        };
+        if new {
+            unique.push(rev);
+        }
+    }
+    Ok(unique)
+}
+
+/// The heads of the common ancestors of all `revs`: `heads(::a and ::b and ...)`
+/// (`ancestor.commonancestorsheads`, the C index's `commonancestorsheads`). In
+/// descending order, as the C index returns them; any number of inputs.
+pub fn common_ancestors_heads(
+    graph: &impl Graph,
+    revs: &[Revision],
+) -> Result<Vec<Revision>, GraphError> {
+    let revs = unique_checked(graph, revs)?;
+    if revs.contains(&NULL_REVISION) {
+        return Ok(Vec::new());
+    }
+    if revs.len() <= 1 {
+        return Ok(revs);
+    }
+    let count = revs.len();
+    let poison = count;
+    let max_rev = *revs.iter().max().expect("at least two revisions");
+    let mut seen = MaskTable::new(count + 1, max_rev.index() + 1);
+    for (i, &rev) in revs.iter().enumerate() {
+        set_bit(seen.get_mut(rev), i);
+    }
+    let all_seen = {
+        let mut mask = vec![0u64; seen.words];
+        (0..count).for_each(|i| set_bit(&mut mask, i));
+        mask
+    };
+    let mut gca = Vec::new();
+    // Signed, as in Python and C: the loop runs while it is non-zero.
+    let mut interesting = count as isize;
+    let mut sv = vec![0u64; seen.words];
+    let mut v = max_rev.0;
+    while v >= 0 && interesting != 0 {
+        let rev = Revision(v);
+        v -= 1;
+        sv.copy_from_slice(seen.get(rev));
+        if is_zero(&sv) {
+            continue;
+        }
+        if !test_bit(&sv, poison) {
+            interesting -= 1;
+            if sv == all_seen {
+                gca.push(rev);
+                set_bit(&mut sv, poison);
+                if revs.contains(&rev) {
+                    // History is linear: `rev` is the only head.
+                    break;
+                }
+            }
+        }
+        let poisoned = test_bit(&sv, poison);
+        for parent in checked_parents(graph, rev)? {
+            if parent.is_null() {
+                continue;
+            }
+            let sp = seen.get_mut(parent);
+            if !poisoned {
+                if is_zero(sp) {
+                    sp.copy_from_slice(&sv);
+                    interesting += 1;
+                } else if sp != sv.as_slice() {
+                    sp.iter_mut().zip(&sv).for_each(|(a, b)| *a |= b);
+                }
+            } else {
+                if !is_zero(sp) && !test_bit(sp, poison) {
+                    interesting -= 1;
+                }
+                sp.copy_from_slice(&sv);
+            }
+        }
+    }
+    Ok(gca)
+}
+
+/// The common ancestors of `revs` furthest from a root, as measured by longest path
+/// (`ancestor.ancestors`, used by `revlog.ancestor`). Ascending.
+pub fn deepest_common_ancestors(
+    graph: &impl Graph,
+    revs: &[Revision],
+) -> Result<Vec<Revision>, GraphError> {
+    let mut gca = common_ancestors_heads(graph, revs)?;
+    gca.sort();
+    if gca.len() <= 1 {
+        return Ok(gca);
+    }
+    deepest(graph, &gca)
+}
+
+/// `deepest()` of Mercurial's `ancestor.ancestors`, for sorted, distinct `nodes`.
+fn deepest(graph: &impl Graph, nodes: &[Revision]) -> Result<Vec<Revision>, GraphError> {
+    let count = nodes.last().expect("nodes is not empty").index() + 1;
+    let mut depth = vec![0u32; count];
+    let mut seen = MaskTable::new(nodes.len(), count);
+    let mut interesting: HashMap<Vec<u64>, i64> = HashMap::new();
+    for (i, &node) in nodes.iter().enumerate() {
+        depth[node.index()] = 1;
+        set_bit(seen.get_mut(node), i);
+        *interesting.entry(seen.get(node).to_vec()).or_default() = 1;
+    }
+    let mut nv = count as i32 - 1;
+    while nv >= 0 && interesting.len() > 1 {
+        let v = Revision(nv);
+        nv -= 1;
+        let dv = depth[v.index()];
+        if dv == 0 {
+            continue;
+        }
+        let sv = seen.get(v).to_vec();
+        for parent in checked_parents(graph, v)? {
+            if parent.is_null() {
+                continue;
+            }
+            let dp = depth[parent.index()];
+            let sp = seen.get(parent).to_vec();
+            if dp <= dv {
+                depth[parent.index()] = dv + 1;
+                if sp != sv {
+                    *interesting.entry(sv.clone()).or_default() += 1;
+                    seen.get_mut(parent).copy_from_slice(&sv);
+                    if !is_zero(&sp) {
+                        decrement(&mut interesting, &sp);
+                    }
+                }
+            } else if dv == dp - 1 {
+                let nsp: Vec<u64> = sp.iter().zip(&sv).map(|(a, b)| a | b).collect();
+                if nsp == sp {
+                    continue;
+                }
+                seen.get_mut(parent).copy_from_slice(&nsp);
+                *interesting.entry(nsp).or_default() += 1;
+                decrement(&mut interesting, &sp);
+            }
+        }
+        decrement(&mut interesting, &sv);
+    }
+    if interesting.len() != 1 {
+        return Ok(Vec::new());
+    }
+    let k = interesting.keys().next().expect("one key");
+    Ok(nodes
+        .iter()
+        .enumerate()
+        .filter(|&(i, _)| test_bit(k, i))
+        .map(|(_, &n)| n)
+        .collect())
+}
+
+/// `interesting[key] -= 1`, dropping the key at zero (Python's `del`). A missing key
+/// mirrors Python's `KeyError` path, which a consistent sweep never takes.
+fn decrement(interesting: &mut HashMap<Vec<u64>, i64>, key: &[u64]) {
+    if let Some(count) = interesting.get_mut(key) {
+        *count -= 1;
+        if *count == 0 {
+            interesting.remove(key);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::{revs, SAMPLE_GRAPH};
+
+    fn set(r: &[i32]) -> RevisionSet {
+        revs(r).into_iter().collect()
+    }
+
+    fn list(s: &RevisionSet) -> Vec<i32> {
+        s.iter().map(|r| r.0).collect()
+    }
+
+    fn ints(v: Vec<Revision>) -> Vec<i32> {
+        v.into_iter().map(|r| r.0).collect()
+    }
+
+    #[test]
+    fn heads_and_roots_of_sets() {
+        let g = &*SAMPLE_GRAPH;
+        assert_eq!(
+            list(&heads(g, &set(&[0, 1, 2, 3, 4, 7, 11])).unwrap()),
+            vec![11]
+        );
+        assert_eq!(list(&heads(g, &set(&[4, 5, 6, 9])).unwrap()), vec![5, 9]);
+        assert_eq!(
+            list(&roots(g, &set(&[4, 5, 6, 9, 13])).unwrap()),
+            vec![4, 13]
+        );
+        assert_eq!(ints(graph_heads(g, None, 14)), vec![10, 11, 12, 13]);
+        assert_eq!(ints(graph_heads(g, None, 10)), vec![3, 5, 8, 9]);
+        assert_eq!(
+            ints(graph_heads(g, Some(&set(&[12, 13])), 14)),
+            vec![8, 9, 10, 11]
+        );
+        assert_eq!(ints(graph_heads(g, None, 0)), vec![-1]);
+    }
+
+    #[test]
+    fn children_and_descendants() {
+        let g = &*SAMPLE_GRAPH;
+        assert_eq!(list(&children(g, &set(&[4]), false, None)), vec![5, 6, 7]);
+        assert_eq!(list(&children(g, &set(&[]), true, None)), vec![0, 8]);
+        assert_eq!(
+            list(&children(g, &set(&[4]), false, Some(&set(&[6])))),
+            vec![5, 7]
+        );
+        assert_eq!(
+            list(&descendants(g, &set(&[6]), false, false, None)),
+            vec![9, 12]
+        );
+        assert_eq!(
+            list(&descendants(g, &set(&[7, 9]), false, false, None)),
+            vec![9, 11, 12]
+        );
+        assert_eq!(
+            list(&descendants(g, &set(&[7, 9]), false, true, None)),
+            vec![7, 9, 11, 12]
+        );
+        assert_eq!(
+            list(&descendants(g, &set(&[]), true, false, None)).len(),
+            14
+        );
+    }
+
+    #[test]
+    fn reachable_roots_and_is_ancestor() {
+        let g = &*SAMPLE_GRAPH;
+        let rr = |minroot, h: &[i32], r: &[i32], path| {
+            ints(reachable_roots(g, Revision(minroot), &revs(h), &revs(r), path).unwrap())
+        };
+        assert_eq!(rr(2, &[12], &[2, 7], false), vec![2, 7]);
+        assert_eq!(rr(2, &[12], &[2, 7], true), vec![2, 4, 6, 7, 9, 12]);
+        assert_eq!(rr(3, &[12, 10], &[3], true), Vec::<i32>::new());
+        assert_eq!(rr(-1, &[13], &[-1], false), vec![-1]);
+        assert_eq!(rr(0, &[13], &[-1], false), Vec::<i32>::new());
+        assert_eq!(
+            rr(1, &[11], &[1, 0x7fff_ffff], true),
+            vec![1, 2, 3, 4, 7, 11]
+        );
+        assert!(is_ancestor(g, Revision(4), Revision(12)).unwrap());
+        assert!(!is_ancestor(g, Revision(3), Revision(12)).unwrap());
+        assert!(is_ancestor(g, NULL_REVISION, Revision(12)).unwrap());
+        assert!(!is_ancestor(g, Revision(12), Revision(4)).unwrap());
+        assert_eq!(
+            is_ancestor(g, Revision(1), Revision(99)),
+            Err(GraphError::InvalidRevision(Revision(99)))
+        );
+    }
+
+    #[test]
+    fn common_ancestors() {
+        let g = &*SAMPLE_GRAPH;
+        let cah = |r: &[i32]| ints(common_ancestors_heads(g, &revs(r)).unwrap());
+        assert_eq!(cah(&[12, 11]), vec![7]);
+        assert_eq!(cah(&[9, 10, 11]), vec![4]);
+        assert_eq!(cah(&[12, 13]), Vec::<i32>::new());
+        assert_eq!(cah(&[12, -1]), Vec::<i32>::new());
+        assert_eq!(cah(&[4, 12]), vec![4]);
+        assert_eq!(cah(&[12, 12]), vec![12]);
+        assert_eq!(cah(&[9, 11]), vec![7]);
+        let dca = |r: &[i32]| ints(deepest_common_ancestors(g, &revs(r)).unwrap());
+        assert_eq!(dca(&[12, 11]), vec![7]);
+        assert_eq!(dca(&[10, 11]), vec![4]);
+    }
+}

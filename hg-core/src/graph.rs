@@ -1,0 +1,207 @@
+//! The graph trait, and the Rust-owned parents table every binding copies parents into.
+
+use std::sync::Arc;
+
+use crate::revision::{check_input_revision, GraphError, Revision, NULL_REVISION};
+
+/// The simplest expression of what we need of Mercurial DAGs (as Mercurial's own
+/// `hg::Graph`): the two parents of a revision, `NULL_REVISION` for a missing one.
+pub trait Graph {
+    /// The parents of `rev`; `InvalidRevision` if `rev` is not in the graph.
+    fn parents(&self, rev: Revision) -> Result<[Revision; 2], GraphError>;
+}
+
+impl<G: Graph + ?Sized> Graph for &G {
+    #[inline]
+    fn parents(&self, rev: Revision) -> Result<[Revision; 2], GraphError> {
+        (**self).parents(rev)
+    }
+}
+
+impl<G: Graph + ?Sized> Graph for Arc<G> {
+    #[inline]
+    fn parents(&self, rev: Revision) -> Result<[Revision; 2], GraphError> {
+        (**self).parents(rev)
+    }
+}
+
+/// The parents of `rev`, checked to be below it: every sweep in this crate depends on it,
+/// and a corrupt index must give an error, not a wrong answer.
+#[inline]
+pub(crate) fn checked_parents(
+    graph: &impl Graph,
+    rev: Revision,
+) -> Result<[Revision; 2], GraphError> {
+    if rev.is_null() {
+        return Ok([NULL_REVISION; 2]);
+    }
+    let parents = graph.parents(rev)?;
+    for parent in parents {
+        if parent >= rev || parent.0 < NULL_REVISION.0 {
+            return Err(GraphError::ParentNotBelowChild { rev, parent });
+        }
+    }
+    Ok(parents)
+}
+
+/// Validate a caller's revision against `graph`: not the working directory, not below
+/// -1, and present in the graph (asking for its parents proves it).
+#[inline]
+pub(crate) fn check_revision(graph: &impl Graph, rev: Revision) -> Result<Revision, GraphError> {
+    let rev = check_input_revision(rev)?;
+    if !rev.is_null() {
+        graph.parents(rev)?;
+    }
+    Ok(rev)
+}
+
+/// Parents of every revision, owned by Rust: 8 bytes a revision, `Send + Sync`, so that
+/// work on it can run without the GIL and on several threads.
+///
+/// Every entry is validated when added (parents are -1 or below their child), so
+/// algorithms never see a corrupt graph through this type.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ParentsTable {
+    parents: Vec<[Revision; 2]>,
+}
+
+impl ParentsTable {
+    /// An empty table.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// A table from `(p1, p2)` pairs, revision `i` at position `i`.
+    pub fn from_pairs(pairs: impl IntoIterator<Item = (i32, i32)>) -> Result<Self, GraphError> {
+        let mut table = Self::new();
+        for (p1, p2) in pairs {
+            table.push([Revision(p1), Revision(p2)])?;
+        }
+        Ok(table)
+    }
+
+    /// The number of revisions.
+    #[inline]
+    pub fn len(&self) -> usize {
+        self.parents.len()
+    }
+
+    /// Whether the table has no revision.
+    #[inline]
+    pub fn is_empty(&self) -> bool {
+        self.parents.is_empty()
+    }
+
+    /// Append the next revision; its parents must be -1 or existing revisions.
+    pub fn push(&mut self, parents: [Revision; 2]) -> Result<(), GraphError> {
+        let rev = Revision(self.parents.len() as i32);
+        for parent in parents {
+            if parent >= rev || parent.0 < NULL_REVISION.0 {
+                return Err(GraphError::ParentNotBelowChild { rev, parent });
+            }
+        }
+        self.parents.push(parents);
+        Ok(())
+    }
+
+    /// Keep only the first `len` revisions (a strip).
+    pub fn truncate(&mut self, len: usize) {
+        self.parents.truncate(len);
+    }
+
+    /// Reserve room for `additional` more revisions.
+    pub fn reserve(&mut self, additional: usize) {
+        self.parents.reserve(additional);
+    }
+
+    /// The parents of `rev` without the `Result`, for revisions known to be in range.
+    ///
+    /// # Panics
+    /// If `rev` is negative or not below `len()`.
+    #[inline]
+    pub fn parents_unchecked(&self, rev: Revision) -> [Revision; 2] {
+        self.parents[rev.index()]
+    }
+
+    /// All entries, revision `i` at position `i`.
+    #[inline]
+    pub fn as_slice(&self) -> &[[Revision; 2]] {
+        &self.parents
+    }
+}
+
+impl Graph for ParentsTable {
+    #[inline]
+    fn parents(&self, rev: Revision) -> Result<[Revision; 2], GraphError> {
+        if rev.is_null() {
+            return Ok([NULL_REVISION; 2]);
+        }
+        usize::try_from(rev.0)
+            .ok()
+            .and_then(|i| self.parents.get(i))
+            .copied()
+            .ok_or(GraphError::InvalidRevision(rev))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table_validates_and_answers() {
+        let mut table = ParentsTable::from_pairs([(-1, -1), (0, -1), (0, 1)]).unwrap();
+        assert_eq!(table.len(), 3);
+        assert_eq!(table.parents(Revision(2)), Ok([Revision(0), Revision(1)]));
+        assert_eq!(table.parents(NULL_REVISION), Ok([NULL_REVISION; 2]));
+        assert_eq!(
+            table.parents(Revision(3)),
+            Err(GraphError::InvalidRevision(Revision(3)))
+        );
+        assert_eq!(
+            table.parents(Revision(-2)),
+            Err(GraphError::InvalidRevision(Revision(-2)))
+        );
+        assert_eq!(
+            table.push([Revision(3), NULL_REVISION]),
+            Err(GraphError::ParentNotBelowChild {
+                rev: Revision(3),
+                parent: Revision(3)
+            })
+        );
+        assert_eq!(
+            table.push([Revision(-5), NULL_REVISION]),
+            Err(GraphError::ParentNotBelowChild {
+                rev: Revision(3),
+                parent: Revision(-5)
+            })
+        );
+        table.truncate(1);
+        assert_eq!(table.len(), 1);
+    }
+
+    struct Corrupt;
+    impl Graph for Corrupt {
+        fn parents(&self, rev: Revision) -> Result<[Revision; 2], GraphError> {
+            Ok([Revision(rev.0 + 1), NULL_REVISION])
+        }
+    }
+
+    #[test]
+    fn checked_parents_catches_corruption() {
+        assert_eq!(
+            checked_parents(&Corrupt, Revision(4)),
+            Err(GraphError::ParentNotBelowChild {
+                rev: Revision(4),
+                parent: Revision(5)
+            })
+        );
+    }
+
+    #[test]
+    fn table_is_send_and_sync() {
+        fn assert_send_sync<T: Send + Sync>() {}
+        assert_send_sync::<ParentsTable>();
+        assert_eq!(std::mem::size_of::<[Revision; 2]>(), 8);
+    }
+}

@@ -1,0 +1,212 @@
+"""The wrappers that send Mercurial's ancestry walks to the native module.
+
+Each wrapper takes `orig` first and calls it for whatever it does not handle: the
+native module not serving this index, unusual arguments, or corner cases where
+Mercurial's own answer is defined by its Python code (each says which).
+"""
+
+from __future__ import annotations
+
+from mercurial import error, smartset
+from mercurial.node import nullrev, wdirrev
+
+from . import native
+from .compat import revset_walkers
+
+# Above this many inputs Mercurial's C gives up and its Python returns a set.
+C_GCA_CAPACITY = 24
+
+
+def _serves(rlog):
+    return native.serves(rlog.index)
+
+
+def _filtered(rlog):
+    """The revisions a filtered changelog hides (None for other revlogs)."""
+    return getattr(rlog, 'filteredrevs', None) or None
+
+
+# --- revlog level ---------------------------------------------------------
+
+
+def ancestors(orig, self, revs, stoprev=0, inclusive=False):
+    if not _serves(self):
+        return orig(self, revs, stoprev=stoprev, inclusive=inclusive)
+    revs = list(revs)
+    # Mercurial's own checks first: WdirUnsupported, FilteredIndexError, IndexError.
+    checkrev = self.node
+    for r in revs:
+        checkrev(r)
+    if inclusive and (len(set(revs)) != len(revs) or (stoprev < 0 and nullrev in revs)):
+        # Python's heap yields duplicated start revisions (and nullrev below a
+        # negative stoprev): keep its exact output.
+        return orig(self, revs, stoprev=stoprev, inclusive=inclusive)
+    return native._native.LazyAncestors(self.index, revs, stoprev, inclusive)
+
+
+class incrementalmissingancestors:
+    """`ancestor.incrementalmissingancestors`'s interface over the native object:
+    `bases` is an attribute there (a method natively)."""
+
+    def __init__(self, inner):
+        self._inner = inner
+
+    @property
+    def bases(self):
+        return self._inner.bases()
+
+    def hasbases(self):
+        return self._inner.hasbases()
+
+    def addbases(self, newbases):
+        self._inner.addbases(newbases)
+
+    def basesheads(self):
+        return self._inner.basesheads()
+
+    def removeancestorsfrom(self, revs):
+        self._inner.removeancestorsfrom(revs)
+
+    def missingancestors(self, revs):
+        return self._inner.missingancestors(revs)
+
+
+def incrementalmissingrevs(orig, self, common=None):
+    if not _serves(self):
+        return orig(self, common=common)
+    if common is None:
+        common = [nullrev]
+    return incrementalmissingancestors(native._native.MissingAncestors(self.index, common))
+
+
+def headrevs(orig, self, revs=None, stop_rev=None):
+    if revs is None or not _serves(self):
+        return orig(self, revs=revs, stop_rev=stop_rev)
+    revs = list(revs)
+    if wdirrev in revs:
+        return orig(self, revs=revs, stop_rev=stop_rev)
+    heads = set(native._native.headrevs(self.index, revs))
+    # Build the very set dagop.headrevs builds (set(revs), then removals), so that
+    # even its iteration order is Mercurial's.
+    result = set(revs)
+    result.difference_update([r for r in result if r not in heads])
+    return result
+
+
+def descendants(orig, self, revs):
+    if not _serves(self):
+        return orig(self, revs)
+    revs = list(revs)
+    if not revs or wdirrev in revs:
+        return orig(self, revs)
+    try:
+        native_set = native._native.descendants(self.index, revs, False, _filtered(self))
+    except native._native.GraphError:
+        return orig(self, revs)
+    return iter(native_set)
+
+
+def children(orig, self, node):
+    if not _serves(self):
+        return orig(self, node)
+    p = self.rev(node)
+    native_set = native._native.children(self.index, [p], _filtered(self))
+    return [self.node(r) for r in native_set]
+
+
+def commonancestorsheads_revs(orig, self, *revs):
+    if not _serves(self) or any(r == wdirrev for r in revs):
+        return orig(self, *revs)
+    try:
+        ancs = native._native.commonancestorsheads(self.index, *revs)
+    except native._native.GraphError:
+        return orig(self, *revs)
+    if len(set(revs)) > C_GCA_CAPACITY:
+        # Mercurial's Python answers here, with a set filled in this same order.
+        return set(ancs)
+    return ancs
+
+
+def ancestor(orig, self, a, b):
+    if not _serves(self):
+        return orig(self, a, b)
+    a, b = self.rev(a), self.rev(b)
+    ancs = native._native.ancestors(self.index, a, b)
+    if ancs:
+        # choose a consistent winner when there's a tie
+        return min(map(self.node, ancs))
+    return self.nullid
+
+
+def isancestorrev(orig, self, a, b):
+    if not _serves(self) or wdirrev in (a, b):
+        return orig(self, a, b)
+    try:
+        return native._native.isancestor(self.index, a, b)
+    except native._native.GraphError:
+        return orig(self, a, b)
+
+
+def reachableroots(orig, self, minroot, heads, roots, includepath=False):
+    # The native answer is the C index's (reachableroots2); pure-Python Mercurial
+    # answers differently for heads below minroot, so it keeps its own.
+    if not _serves(self) or not hasattr(self.index, 'reachableroots2') or wdirrev in heads:
+        return orig(self, minroot, heads, roots, includepath=includepath)
+    try:
+        return native._native.reachableroots(self.index, minroot, list(heads), list(roots), includepath)
+    except native._native.GraphError:
+        return orig(self, minroot, heads, roots, includepath=includepath)
+
+
+# --- revset level ---------------------------------------------------------
+
+
+def revancestors(orig, repo, revs, followfirst=False, startdepth=None, stopdepth=None, cutfunc=None):
+    cl = repo.changelog
+    plain = not followfirst and startdepth is None and stopdepth is None and cutfunc is None
+    if not plain or not _serves(cl):
+        return orig(repo, revs, followfirst, startdepth, stopdepth, cutfunc)
+    revlist = list(revs)
+    if any(r == wdirrev or r < 0 for r in revlist):
+        return orig(repo, revs, followfirst, startdepth, stopdepth, cutfunc)
+    native_set = native._native.ancestorsset(cl.index, revlist, 0, True)
+    # Same smartset type and order flags as Mercurial's walk.
+    return smartset.generatorset(native_set.descending(), iterasc=False)
+
+
+def revdescendants(orig, repo, revs, followfirst, startdepth=None, stopdepth=None):
+    cl = repo.changelog
+    plain = not followfirst and startdepth is None and (
+        stopdepth is None or stopdepth >= revset_walkers.maxlogdepth
+    )
+    if not plain or not _serves(cl):
+        return orig(repo, revs, followfirst, startdepth, stopdepth)
+    revlist = list(revs)
+    if not revlist or any(r == wdirrev or r < 0 for r in revlist):
+        return orig(repo, revs, followfirst, startdepth, stopdepth)
+    native_set = native._native.descendants(cl.index, revlist, True, _filtered(cl))
+    return smartset.generatorset(iter(native_set), iterasc=True)
+
+
+def install(extensions):
+    """Wrap every hook point; returns their names for `hg debugoxidag`."""
+    from mercurial import revlog
+
+    hooks = [
+        (revlog.revlog, 'ancestors', ancestors),
+        (revlog.revlog, 'incrementalmissingrevs', incrementalmissingrevs),
+        (revlog.revlog, 'headrevs', headrevs),
+        (revlog.revlog, 'descendants', descendants),
+        (revlog.revlog, 'children', children),
+        (revlog.revlog, '_commonancestorsheads', commonancestorsheads_revs),
+        (revlog.revlog, 'ancestor', ancestor),
+        (revlog.revlog, 'isancestorrev', isancestorrev),
+        (revlog.revlog, 'reachableroots', reachableroots),
+        (revset_walkers, 'revancestors', revancestors),
+        (revset_walkers, 'revdescendants', revdescendants),
+    ]
+    names = []
+    for container, name, wrapper in hooks:
+        extensions.wrapfunction(container, name, wrapper)
+        names.append(b'%s.%s' % (container.__name__.encode('ascii'), name.encode('ascii')))
+    return names

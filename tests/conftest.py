@@ -1,0 +1,79 @@
+"""Shared fixtures: the in-place native module, real repositories, seeded randomness."""
+
+import os
+import random
+import subprocess
+import sys
+
+import pytest
+
+CHECKOUT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+EXTENSION = os.path.join(CHECKOUT, "hgext", "oxidag")
+CONTRIB = os.path.join(CHECKOUT, "contrib")
+HG = os.path.join(os.path.dirname(sys.executable), "hg")
+SHARED_DAGS = os.path.join(os.path.dirname(CHECKOUT), "shared", "dags")
+HG_ENV = dict(os.environ, HGRCPATH="", HGPLAIN="1", HGUSER="test <test@example.org>")
+
+sys.path.insert(0, CONTRIB)
+sys.path.insert(0, EXTENSION)
+
+
+@pytest.fixture(scope="session")
+def native():
+    """The built `_native` (make build); the backend `make test` asked for."""
+    import _native
+
+    expected = os.environ.get("OXIDAG_EXPECT_BACKEND")
+    if expected:
+        assert _native.BACKEND == expected, "stale build: run make build BACKEND=%s" % expected
+    return _native
+
+
+@pytest.fixture(scope="session")
+def seed():
+    value = int(os.environ.get("OXIDAG_SEED", random.randrange(1 << 32)))
+    print("OXIDAG_SEED=%d" % value)
+    return value
+
+
+def random_dag(rng, size, root_rate=0.05, merge_rate=0.3, branch_rate=0.4):
+    """(p1, p2) pairs: several roots, merges, many heads."""
+    parents = []
+    for rev in range(size):
+        if rev == 0 or rng.random() < root_rate:
+            parents.append((-1, -1))
+            continue
+        p1 = rev - 1 if rng.random() > branch_rate else rng.randrange(rev)
+        p2 = rng.randrange(rev) if rng.random() < merge_rate else -1
+        parents.append((p1, -1 if p2 == p1 else p2))
+    return parents
+
+
+def hg(*args, cwd=None, check=True, extension=True, config=()):
+    cmd = [HG]
+    if extension:
+        cmd += ["--config", "extensions.oxidag=%s" % EXTENSION]
+    for item in config:
+        cmd += ["--config", item]
+    cmd += list(args)
+    proc = subprocess.run(cmd, cwd=cwd, env=HG_ENV, capture_output=True)
+    if check and proc.returncode != 0:
+        raise AssertionError("%s failed: %s" % (cmd, proc.stderr.decode()))
+    return proc
+
+
+def make_repo(path, parents):
+    subprocess.run(
+        [sys.executable, os.path.join(CONTRIB, "genrepo.py"), str(path), "--dag", str(write_dag(path, parents))],
+        env=HG_ENV,
+        check=True,
+        capture_output=True,
+    )
+    return path
+
+
+def write_dag(path, parents):
+    dag = str(path) + ".parents"
+    with open(dag, "w") as f:
+        f.writelines("%d %d\n" % p for p in parents)
+    return dag

@@ -1,0 +1,168 @@
+oxidag as a user sees it: enabling it, revsets, discovery, strip, the fallback.
+Every query is also run without the extension: the outputs must be identical.
+
+  $ cat >> $HGRCPATH << EOF
+  > [extensions]
+  > oxidag = $OXIDAG_EXTENSION
+  > strip =
+  > EOF
+  $ without() { hg --config extensions.oxidag=! "$@"; }
+  $ same() { hg "$@" > with.out; without "$@" > without.out; cmp with.out without.out && cat with.out; }
+
+  $ hg debugoxidag | grep -v '^oxidag version\|^mercurial'
+  backend: (pyo3|cpython) (re)
+  reason: native (C index capsule ABI 3)
+  mode: auto
+  capsule: ready (ABI 3)
+  hooks: 11 active
+    revlog.ancestors
+    revlog.incrementalmissingrevs
+    revlog.headrevs
+    revlog.descendants
+    revlog.children
+    revlog._commonancestorsheads
+    revlog.ancestor
+    revlog.isancestorrev
+    revlog.reachableroots
+    mercurial.utils.dag_util.revancestors
+    mercurial.utils.dag_util.revdescendants
+
+A repository with branches, merges and two roots:
+
+  $ hg init repo
+  $ cd repo
+  $ hg debugbuilddag '+3:base *base/2 +2:left *base +2:right /left +1 $ +2 *right +3'
+  $ hg log -G -T '{rev} '
+  o  16
+  |
+  o  15
+  |
+  o  14
+  |
+  o  13
+  |
+  | o  12
+  | |
+  | o  11
+  |
+  | o  10
+  | |
+  | o  9
+  |/|
+  o |  8
+  | |
+  o |  7
+  | |
+  o |  6
+  | |
+  | o  5
+  | |
+  | o  4
+  | |
+  | o  3
+  |/|
+  o |  2
+  |/
+  o  1
+  |
+  o  0
+  
+
+Revsets that walk ancestry, each identical with and without oxidag:
+
+  $ same log -r 'ancestors(8)' -T '{rev} '
+  0 1 2 6 7 8  (no-eol)
+  $ same log -r '::14 - ::8' -T '{rev} '
+  13 14  (no-eol)
+  $ same log -r 'only(16, 14)' -T '{rev} '
+  15 16  (no-eol)
+  $ same log -r 'reverse(only(14))' -T '{rev} '
+  14 13  (no-eol)
+  $ same log -r '6::16' -T '{rev} '
+  6 7 8 13 14 15 16  (no-eol)
+  $ same log -r 'descendants(5)' -T '{rev} '
+  5 9 10  (no-eol)
+  $ same log -r 'roots(5::)' -T '{rev} '
+  5  (no-eol)
+  $ same log -r 'heads(::12)' -T '{rev} '
+  12  (no-eol)
+  $ same log -r 'children(5)' -T '{rev} '
+  9  (no-eol)
+  $ same log -r 'commonancestors(14 + 16)' -T '{rev} '
+  0 1 2 6 7 8 13 14  (no-eol)
+  $ same log -r 'ancestor(14, 16)' -T '{rev} '
+  14  (no-eol)
+  $ same log -r 'first(ancestors(16), 3)' -T '{rev} '
+  0 1 2  (no-eol)
+  $ same log -r 'ancestors(16, depth=2)' -T '{rev} '
+  14 15 16  (no-eol)
+  $ same log -r '_firstancestors(16)' -T '{rev} '
+  0 1 2 6 7 8 13 14 15 16  (no-eol)
+  $ same log -r 'null::1' -T '{rev} '
+  -1 0 1  (no-eol)
+
+Discovery between two repositories: outgoing, incoming, push, pull.
+
+  $ cd ..
+  $ hg clone -q -r 8 repo partial
+  $ cd repo
+  $ same outgoing -q ../partial -T '{rev} '
+  3 4 5 9 10 11 12 13 14 15 16  (no-eol)
+  $ cd ../partial
+  $ same incoming -q ../repo -T '{rev} '
+  3 4 5 9 10 11 12 13 14 15 16  (no-eol)
+  $ hg pull -q ../repo
+  $ hg log -r 'all()' -T '{node|short}\n' | sort > ../partial.nodes
+  $ hg -R ../repo log -r 'all()' -T '{node|short}\n' | sort > ../repo.nodes
+  $ cmp ../partial.nodes ../repo.nodes
+  $ hg -q strip -r 12
+  $ cd ../repo
+  $ same outgoing -q ../partial -T '{rev} '
+  12  (no-eol)
+  $ hg push -q ../partial
+  $ cd ..
+
+A lazy ancestor set stays valid when the repository grows, and refuses to answer
+for a graph a strip changed under it:
+
+  $ cat > lazytest.py << EOF
+  > from mercurial import metadata, registrar, repair
+  > cmdtable = {}
+  > command = registrar.command(cmdtable)
+  > @command(b'debuglazystrip', [], b'')
+  > def debuglazystrip(ui, repo):
+  >     cl = repo.changelog
+  >     lazy = cl.ancestors([8], inclusive=True)
+  >     ui.write(b'%s %r %r %r\n' % (type(lazy).__name__.encode(), list(lazy), 2 in lazy, 3 in lazy))
+  >     with repo.lock(), repo.transaction(b'grow') as tr:
+  >         cl.add(repo.nullid, metadata.ChangingFiles(), b'grown', tr, cl.node(16), repo.nullid, b'test', (0, 0))
+  >     ui.write(b'%d %r %r %r\n' % (len(cl), list(lazy), 2 in lazy, 17 in lazy))
+  >     with repo.wlock(), repo.lock():
+  >         repair.strip(ui, repo, [cl.node(5)], backup=False)
+  >     ui.write(b'%d revisions after strip\n' % len(repo.unfiltered().changelog))
+  >     try:
+  >         ui.write(b'%r\n' % list(lazy))
+  >     except RuntimeError as exc:
+  >         ui.write(b'RuntimeError: %s\n' % str(exc).encode())
+  > EOF
+  $ hg -R repo --config extensions.lazytest=lazytest.py debuglazystrip
+  LazyAncestors [8, 7, 6, 2, 1, 0] True False
+  18 [8, 7, 6, 2, 1, 0] True False
+  15 revisions after strip
+  RuntimeError: oxidag: the revlog index was stripped or replaced while a lazy object used it
+
+The fallback: Mercurial's own code, the same answers, and the reason shown.
+
+  $ hg --config oxidag.mode=python debugoxidag | grep 'backend\|reason\|hooks'
+  backend: python
+  reason: disabled by oxidag.mode=python
+  hooks: 0 active
+  $ hg -R repo --config oxidag.mode=python log -r 'only(14, 8)' -T '{rev} '
+  0 1 2 5 6 7 10 11 12 13 14  (no-eol)
+  $ hg -R repo log -r 'only(14, 8)' -T '{rev} '
+  0 1 2 5 6 7 10 11 12 13 14  (no-eol)
+  $ hg -R repo --debug log -r 'tip' -T '{rev}\n' 2>&1 | grep oxidag
+  oxidag: native (C index capsule ABI 3)
+  $ hg --config oxidag.mode=bogus version -q
+  oxidag: oxidag.mode must be one of auto, native, python, not bogus; using auto
+  Mercurial Distributed SCM (version 7.2.4)
