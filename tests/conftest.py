@@ -49,14 +49,14 @@ def random_dag(rng, size, root_rate=0.05, merge_rate=0.3, branch_rate=0.4):
     return parents
 
 
-def hg(*args, cwd=None, check=True, extension=True, config=()):
+def hg(*args, cwd=None, check=True, extension=True, config=(), env=None):
     cmd = [HG]
     if extension:
         cmd += ["--config", "extensions.oxidag=%s" % EXTENSION]
     for item in config:
         cmd += ["--config", item]
     cmd += list(args)
-    proc = subprocess.run(cmd, cwd=cwd, env=HG_ENV, capture_output=True)
+    proc = subprocess.run(cmd, cwd=cwd, env=dict(HG_ENV, **(env or {})), capture_output=True)
     if check and proc.returncode != 0:
         raise AssertionError("%s failed: %s" % (cmd, proc.stderr.decode()))
     return proc

@@ -53,6 +53,24 @@ def test_revsets_equal_mercurial(repo, expr, native):
     assert log(repo, expr, config=["oxidag.mode=python"]) == expected
 
 
+@pytest.mark.parametrize("expr", REVSETS + ["ancestors(tip) and descendants(100)", "::tip - ::100", "0:50 and ::tip"])
+def test_smartset_shapes_equal_mercurial(repo, expr, native):
+    # `debugrevspec -s` prints the smartset's structure (types, order flags) too.
+    expected = hg("debugrevspec", "-s", expr, cwd=repo, extension=False).stdout
+    assert hg("debugrevspec", "-s", expr, cwd=repo).stdout == expected
+
+
+def test_pure_python_mercurial(repo, native):
+    # HGMODULEPOLICY=py: no C index; the native module reads Mercurial's pure-Python
+    # index through Python and must still give Mercurial's answers.
+    pure = {"HGMODULEPOLICY": "py"}
+    out = hg("debugoxidag", cwd=repo, env=pure).stdout.decode()
+    assert "pure-Python indexes" in out and "served natively" in out
+    for expr in ["ancestors(tip)", "only(tip, 50)", "descendants(3)", "3::tip", "heads(::tip)"]:
+        expected = hg("debugrevspec", "-s", expr, cwd=repo, env=pure, extension=False).stdout
+        assert hg("debugrevspec", "-s", expr, cwd=repo, env=pure).stdout == expected
+
+
 def test_debugoxidag_names_backend_and_hooks(repo, native):
     out = hg("debugoxidag", cwd=repo).stdout.decode()
     assert "backend: %s" % native.BACKEND in out

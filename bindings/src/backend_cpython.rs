@@ -18,8 +18,8 @@ use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use cpython::py_class::PythonObjectFromPyClassMacro;
 use cpython::{
     exc, py_class, py_exception, py_fn, py_module_initializer, CompareOp, ObjectProtocol, PyClone,
-    PyDict, PyErr, PyModule, PyObject, PyResult, PySet, PyTuple, PyType, Python, PythonObject,
-    ToPyObject,
+    PyDict, PyErr, PyList, PyModule, PyObject, PyResult, PySet, PyTuple, PyType, Python,
+    PythonObject, ToPyObject,
 };
 use hg_core::ancestors::{LazyAncestors as CoreLazy, MissingAncestors as CoreMissing};
 use hg_core::{dagops, GraphError as CoreError, Revision, RevisionSet as CoreSet};
@@ -195,6 +195,16 @@ fn member(py: Python<'_>, obj: &PyObject) -> Option<Revision> {
     ops::member(obj.extract::<i64>(py).ok())
 }
 
+/// `itertools.chain.from_iterable(iter(nextbatch, []))`: Python iterates lists of
+/// ints in C, instead of calling a native `__next__` per revision. A strip is then
+/// noticed at the next batch.
+fn batched(py: Python<'_>, nextbatch: PyObject) -> PyResult<PyObject> {
+    let builtins = py.import("builtins")?;
+    let batches = builtins.call(py, "iter", (nextbatch, PyList::new(py, &[])), None)?;
+    let chain = py.import("itertools")?.get(py, "chain")?;
+    chain.call_method(py, "from_iterable", (batches,), None)
+}
+
 // Ancestors in descending order (`ancestor._lazyancestorsiter`).
 py_class!(class AncestorsIterator |py| {
     data index: PyObject;
@@ -209,6 +219,14 @@ py_class!(class AncestorsIterator |py| {
 
     def __iter__(&self) -> PyResult<AncestorsIterator> {
         Ok(self.clone_ref(py))
+    }
+
+    // The next revisions as a list, empty at the end.
+    def nextbatch(&self) -> PyResult<Vec<i32>> {
+        check_valid(py, self.index(py), self.snapshot(py))?;
+        let state = self.state(py);
+        let batch = detach(py, || state.lock().unwrap_or_else(|p| p.into_inner()).next_batch());
+        core(py, batch)
     }
 
     def __next__(&self) -> PyResult<Option<i32>> {
@@ -253,15 +271,17 @@ py_class!(class LazyAncestors |py| {
         core(py, answer)
     }
 
-    def __iter__(&self) -> PyResult<AncestorsIterator> {
+    // A fresh walk, iterated in native batches (see `batched`).
+    def __iter__(&self) -> PyResult<PyObject> {
         check_valid(py, self.index(py), self.snapshot(py))?;
         let walk = lock(py, self.lazy(py)).iter();
-        AncestorsIterator::create_instance(
+        let iterator = AncestorsIterator::create_instance(
             py,
             self.index(py).clone_ref(py),
             self.snapshot(py).clone(),
             Mutex::new(AncestorsState::from_walk(walk)),
-        )
+        )?;
+        batched(py, iterator.as_object().getattr(py, "nextbatch")?)
     }
 
     def __bool__(&self) -> PyResult<bool> {

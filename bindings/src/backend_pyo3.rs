@@ -171,6 +171,21 @@ fn core<T>(py: Python<'_>, result: Result<T, CoreError>) -> PyResult<T> {
     result.map_err(|e| graph_error(py, e))
 }
 
+/// `itertools.chain.from_iterable(iter(nextbatch, []))`: Python iterates lists of
+/// ints in C, instead of calling a native `__next__` per revision. A strip is then
+/// noticed at the next batch.
+fn batched<'py>(nextbatch: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+    let py = nextbatch.py();
+    let batches = py
+        .import("builtins")?
+        .getattr("iter")?
+        .call1((nextbatch, PyList::empty(py)))?;
+    py.import("itertools")?
+        .getattr("chain")?
+        .getattr("from_iterable")?
+        .call1((batches,))
+}
+
 /// Ancestors in descending order (`ancestor._lazyancestorsiter`).
 #[pyclass(module = "_native", frozen)]
 struct AncestorsIterator {
@@ -209,6 +224,18 @@ impl AncestorsIterator {
 
     fn __iter__(slf: PyRef<'_, Self>) -> PyRef<'_, Self> {
         slf
+    }
+
+    /// The next revisions as a list, empty at the end.
+    fn nextbatch<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        check_valid(py, &self.index, &self.snapshot)?;
+        let batch = py.detach(|| {
+            self.state
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .next_batch()
+        });
+        PyList::new(py, core(py, batch)?)
     }
 
     fn __next__(&self, py: Python<'_>) -> PyResult<Option<i32>> {
@@ -285,14 +312,19 @@ impl LazyAncestors {
         core(py, answer)
     }
 
-    fn __iter__(&self, py: Python<'_>) -> PyResult<AncestorsIterator> {
+    /// A fresh walk, iterated in native batches (see `batched`).
+    fn __iter__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         check_valid(py, &self.index, &self.snapshot)?;
         let walk = lock(py, &self.lazy).iter();
-        Ok(AncestorsIterator {
-            index: self.index.clone_ref(py),
-            snapshot: self.snapshot.clone(),
-            state: Mutex::new(AncestorsState::from_walk(walk)),
-        })
+        let iterator = Bound::new(
+            py,
+            AncestorsIterator {
+                index: self.index.clone_ref(py),
+                snapshot: self.snapshot.clone(),
+                state: Mutex::new(AncestorsState::from_walk(walk)),
+            },
+        )?;
+        batched(&iterator.getattr("nextbatch")?)
     }
 
     fn __bool__(&self, py: Python<'_>) -> PyResult<bool> {

@@ -50,6 +50,17 @@ impl AncestorsState {
         }
     }
 
+    /// The next batch of revisions, as plain ints (empty at the end): Python iterates
+    /// a list of them far faster than it calls `__next__` once per revision.
+    pub fn next_batch(&mut self) -> Result<Vec<i32>, GraphError> {
+        if self.position >= self.buffer.len() {
+            self.refill()?;
+        }
+        let batch = self.buffer[self.position..].iter().map(|r| r.0).collect();
+        self.position = self.buffer.len();
+        Ok(batch)
+    }
+
     /// The next revision if one is buffered; `None` means: call [`Self::next_revision`].
     #[inline]
     pub fn next_buffered(&mut self) -> Option<Revision> {

@@ -67,8 +67,10 @@ def extsetup(ui):
     ui.debug(b'oxidag: %s\n' % native.reason())
 
 
-@command(b'debugoxidag', [], b'', norepo=True, helpcategory=command.CATEGORY_MAINTENANCE)
-def debugoxidag(ui, **opts):
+@command(
+    b'debugoxidag', [], b'', optionalrepo=True, helpcategory=command.CATEGORY_MAINTENANCE
+)
+def debugoxidag(ui, repo=None, **opts):
     """show the oxidag backend, and why it serves (or does not)"""
     version = native._native.__version__ if native._native is not None else 'none'
     ui.write(b'oxidag version: %s\n' % version.encode('ascii'))
@@ -79,6 +81,16 @@ def debugoxidag(ui, **opts):
     if native._native is not None:
         status, abi = native._native.capsulestatus()
         ui.write(b'capsule: %s%s\n' % (status.encode('ascii'), b' (ABI %d)' % abi if abi else b''))
+    if repo is not None:
+        index = repo.changelog.index
+        ui.write(
+            b'changelog index: %s.%s, %s\n'
+            % (
+                type(index).__module__.encode('ascii'),
+                type(index).__name__.encode('ascii'),
+                b'served natively' if native.serves(index) else b"Mercurial's code",
+            )
+        )
     ui.write(b'hooks: %d active\n' % len(_hooks))
     for hook in _hooks:
         ui.write(b'  %s\n' % hook)

@@ -50,6 +50,12 @@ def reason():
         return b'native module not importable: %s' % IMPORT_ERROR.encode('utf-8')
     if mode == b'python':
         return b'disabled by oxidag.mode=python'
+    from mercurial import policy
+
+    if policy.policy in (b'py', b'cffi'):
+        return b'native, reading pure-Python indexes through Python (HGMODULEPOLICY=%s)' % (
+            policy.policy
+        )
     status, abi = _native.capsulestatus()
     if status == 'ready':
         return b'native (C index capsule ABI %d)' % abi

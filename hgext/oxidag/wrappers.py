@@ -7,10 +7,10 @@ Mercurial's own answer is defined by its Python code (each says which).
 
 from __future__ import annotations
 
-from mercurial import error, smartset
 from mercurial.node import nullrev, wdirrev
 
 from . import native
+from .smartsets import nativeset
 from .compat import revset_walkers
 
 # Above this many inputs Mercurial's C gives up and its Python returns a set.
@@ -169,9 +169,8 @@ def revancestors(orig, repo, revs, followfirst=False, startdepth=None, stopdepth
     revlist = list(revs)
     if any(r == wdirrev or r < 0 for r in revlist):
         return orig(repo, revs, followfirst, startdepth, stopdepth, cutfunc)
-    native_set = native._native.ancestorsset(cl.index, revlist, 0, True)
-    # Same smartset type and order flags as Mercurial's walk.
-    return smartset.generatorset(native_set.descending(), iterasc=False)
+    # Behaves as the generatorset Mercurial's walk returns (order, flags, repr).
+    return nativeset(native._native.ancestorsset(cl.index, revlist, 0, True), iterasc=False)
 
 
 def revdescendants(orig, repo, revs, followfirst, startdepth=None, stopdepth=None):
@@ -185,7 +184,7 @@ def revdescendants(orig, repo, revs, followfirst, startdepth=None, stopdepth=Non
     if not revlist or any(r == wdirrev or r < 0 for r in revlist):
         return orig(repo, revs, followfirst, startdepth, stopdepth)
     native_set = native._native.descendants(cl.index, revlist, True, _filtered(cl))
-    return smartset.generatorset(iter(native_set), iterasc=True)
+    return nativeset(native_set, iterasc=True)
 
 
 def install(extensions):
