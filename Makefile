@@ -7,7 +7,7 @@ PYTHON  := $(VENV)/bin/python
 HG      := $(VENV)/bin/hg
 NATIVE  := hgext/oxidag/_native.so
 
-.PHONY: all venv build demo test test-rust test-python test-backend lint bench clean
+.PHONY: all venv build demo test test-rust test-python test-backend lint bench clean bench-hg bench-hg-quick
 
 all: build
 
@@ -51,3 +51,15 @@ bench: build
 clean:
 	cargo clean
 	rm -f $(NATIVE)
+
+# Against Mercurial 7.2.4's C, pure Python and Rust installs (contrib/bench/): peers,
+# repositories and results under .tmp/bench/. The full run takes tens of minutes.
+BENCH_PY := .tmp/bench/hg-c/bin/python
+
+bench-hg:
+	contrib/bench/setup-peers
+	$(BENCH_PY) contrib/bench/run
+
+bench-hg-quick:
+	contrib/bench/setup-peers
+	$(BENCH_PY) contrib/bench/run --quick
