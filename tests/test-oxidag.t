@@ -13,6 +13,7 @@ Every query is also run without the extension: the outputs must be identical.
   backend: (pyo3|cpython) (re)
   reason: native (C index capsule ABI 3)
   mode: auto
+  threads: \d+ (re)
   capsule: ready (ABI 3)
   hooks: 11 active
     revlog.ancestors

@@ -22,7 +22,8 @@ use cpython::{
     PythonObject, ToPyObject,
 };
 use hg_core::ancestors::{LazyAncestors as CoreLazy, MissingAncestors as CoreMissing};
-use hg_core::{dagops, GraphError as CoreError, Revision, RevisionSet as CoreSet};
+use hg_core::parallel::{self, SetOp};
+use hg_core::{GraphError as CoreError, Revision, RevisionSet as CoreSet};
 
 use crate::capsule::{capi_status, CApi, CapiStatus, PythonErrorSet};
 use crate::ops::{self, AncestorsState, MissingState, SetCursor, Table};
@@ -412,15 +413,15 @@ py_class!(class RevisionSet |py| {
     }
 
     def __and__(lhs, rhs) -> PyResult<PyObject> {
-        RevisionSet::algebra(py, lhs, rhs, |a, b| a & b)
+        RevisionSet::algebra(py, lhs, rhs, |a, b| ops::combine(a, b, SetOp::Intersection))
     }
 
     def __or__(lhs, rhs) -> PyResult<PyObject> {
-        RevisionSet::algebra(py, lhs, rhs, |a, b| a | b)
+        RevisionSet::algebra(py, lhs, rhs, |a, b| ops::combine(a, b, SetOp::Union))
     }
 
     def __sub__(lhs, rhs) -> PyResult<PyObject> {
-        RevisionSet::algebra(py, lhs, rhs, |a, b| a - b)
+        RevisionSet::algebra(py, lhs, rhs, |a, b| ops::combine(a, b, SetOp::Difference))
     }
 
     // `__eq__` only, as in PyO3: `!=` is its negation, orderings are not supported.
@@ -499,10 +500,7 @@ fn compute<T: Send>(
 /// Heads of a set of revisions, ascending (`dagop.headrevs`).
 fn headrevs(py: Python<'_>, index: &PyObject, revs: &PyObject) -> PyResult<Vec<i32>> {
     let revs = revs_arg(py, revs)?;
-    compute(py, index, |t| {
-        ops::check_all(t, &revs)?;
-        dagops::heads(t.as_ref(), &ops::split_null(revs).0).map(|s| ops::to_ints(&s))
-    })
+    compute(py, index, |t| ops::heads(t, revs))
 }
 
 /// Heads of the whole graph up to `stop`, skipping filtered revisions (C's `headrevs`).
@@ -514,22 +512,14 @@ fn headrevsall(
 ) -> PyResult<Vec<i32>> {
     let filtered = set_arg(py, filteredrevs.as_ref())?;
     compute(py, index, |t| {
-        Ok(
-            dagops::graph_heads(t, filtered.as_ref(), stop.unwrap_or(usize::MAX))
-                .into_iter()
-                .map(|r| r.0)
-                .collect(),
-        )
+        Ok(ops::graph_heads(t, filtered.as_ref(), stop))
     })
 }
 
 /// Members of a set with no parent in it (the revset `roots()`), ascending.
 fn roots(py: Python<'_>, index: &PyObject, revs: &PyObject) -> PyResult<Vec<i32>> {
     let revs = revs_arg(py, revs)?;
-    compute(py, index, |t| {
-        ops::check_all(t, &revs)?;
-        dagops::roots(t.as_ref(), &ops::split_null(revs).0).map(|s| ops::to_ints(&s))
-    })
+    compute(py, index, |t| ops::roots(t, revs))
 }
 
 /// Children of a set, as a native set.
@@ -574,14 +564,7 @@ fn reachableroots(
 ) -> PyResult<Vec<i32>> {
     let (heads, roots) = (revs_arg(py, heads)?, revs_arg(py, roots)?);
     compute(py, index, |t| {
-        dagops::reachable_roots(
-            t.as_ref(),
-            shared::bound(minroot),
-            &heads,
-            &roots,
-            includepath,
-        )
-        .map(|v| v.into_iter().map(|r| r.0).collect())
+        ops::reachable_roots(t, shared::bound(minroot), &heads, &roots, includepath)
     })
 }
 
@@ -626,20 +609,14 @@ fn commonancestorsheads(
 ) -> PyResult<Vec<i32>> {
     let (index, revs) = index_and_revs(py, "commonancestorsheads", args, kwargs)?;
     let revs = revs_arg(py, revs.as_object())?;
-    compute(py, &index, |t| {
-        dagops::common_ancestors_heads(t.as_ref(), &revs)
-            .map(|v| v.into_iter().map(|r| r.0).collect())
-    })
+    compute(py, &index, |t| ops::common_ancestors_heads(t, &revs))
 }
 
 /// The deepest common ancestors (`ancestor.ancestors`), ascending.
 fn ancestors(py: Python<'_>, args: &PyTuple, kwargs: Option<&PyDict>) -> PyResult<Vec<i32>> {
     let (index, revs) = index_and_revs(py, "ancestors", args, kwargs)?;
     let revs = revs_arg(py, revs.as_object())?;
-    compute(py, &index, |t| {
-        dagops::deepest_common_ancestors(t.as_ref(), &revs)
-            .map(|v| v.into_iter().map(|r| r.0).collect())
-    })
+    compute(py, &index, |t| ops::deepest_common_ancestors(t, &revs))
 }
 
 /// Whether `a` is an ancestor of `b` (`revlog.isancestorrev`).
@@ -648,7 +625,30 @@ fn isancestor(py: Python<'_>, index: &PyObject, a: i64, b: i64) -> PyResult<bool
         shared::revision(a).map_err(|e| graph_error(py, e))?,
         shared::revision(b).map_err(|e| graph_error(py, e))?,
     );
-    compute(py, index, |t| dagops::is_ancestor(t.as_ref(), a, b))
+    compute(py, index, |t| ops::is_ancestor(t, a, b))
+}
+
+/// Many is-ancestor questions at once, answered in parallel: is `a[i]` an ancestor
+/// of `b[i]`? A list of bools, paired as `zip(a, b)`.
+fn isancestormany(
+    py: Python<'_>,
+    index: &PyObject,
+    a: &PyObject,
+    b: &PyObject,
+) -> PyResult<Vec<bool>> {
+    let (a, b) = (revs_arg(py, a)?, revs_arg(py, b)?);
+    compute(py, index, |t| ops::is_ancestor_many(t, a, b))
+}
+
+/// Set the threads of the parallel kernels (0: one per core; 1: sequential).
+fn setthreads(_py: Python<'_>, threads: usize) -> PyResult<PyObject> {
+    parallel::set_threads(threads);
+    Ok(_py.None())
+}
+
+/// The threads parallel kernels use.
+fn threads(_py: Python<'_>) -> PyResult<usize> {
+    Ok(parallel::threads())
 }
 
 /// Every ancestor as a native set (`::revs`).
@@ -773,6 +773,12 @@ fn module_init(py: Python<'_>, m: &PyModule) -> PyResult<()> {
             py_fn!(py, onlyset(index: &PyObject, heads: &PyObject, common: &PyObject)),
         ),
         ("capsulestatus", py_fn!(py, capsulestatus())),
+        (
+            "isancestormany",
+            py_fn!(py, isancestormany(index: &PyObject, a: &PyObject, b: &PyObject)),
+        ),
+        ("setthreads", py_fn!(py, setthreads(threads: usize))),
+        ("threads", py_fn!(py, threads())),
     ] {
         // As PyO3's: module functions belong to the module.
         function.setattr(py, "__module__", "_native")?;

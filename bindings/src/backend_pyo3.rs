@@ -3,7 +3,8 @@
 use std::sync::{Arc, Mutex};
 
 use hg_core::ancestors::{LazyAncestors as CoreLazy, MissingAncestors as CoreMissing};
-use hg_core::{dagops, GraphError as CoreError, Revision, RevisionSet as CoreSet};
+use hg_core::parallel::{self, SetOp};
+use hg_core::{GraphError as CoreError, Revision, RevisionSet as CoreSet};
 use pyo3::create_exception;
 use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
@@ -479,15 +480,15 @@ impl PyRevisionSet {
     }
 
     fn __and__(&self, py: Python<'_>, other: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
-        self.algebra(py, other, |a, b| a & b)
+        self.algebra(py, other, |a, b| ops::combine(a, b, SetOp::Intersection))
     }
 
     fn __or__(&self, py: Python<'_>, other: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
-        self.algebra(py, other, |a, b| a | b)
+        self.algebra(py, other, |a, b| ops::combine(a, b, SetOp::Union))
     }
 
     fn __sub__(&self, py: Python<'_>, other: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
-        self.algebra(py, other, |a, b| a - b)
+        self.algebra(py, other, |a, b| ops::combine(a, b, SetOp::Difference))
     }
 
     fn __eq__(&self, other: &Bound<'_, PyAny>) -> bool {
@@ -562,10 +563,7 @@ fn compute<T: Send>(
 #[pyfunction]
 fn headrevs(index: &Bound<'_, PyAny>, revs: &Bound<'_, PyAny>) -> PyResult<Vec<i32>> {
     let revs = revs_arg(revs)?;
-    compute(index, |t| {
-        ops::check_all(t, &revs)?;
-        dagops::heads(t.as_ref(), &ops::split_null(revs).0).map(|s| ops::to_ints(&s))
-    })
+    compute(index, |t| ops::heads(t, revs))
 }
 
 /// Heads of the whole graph up to `stop`, skipping filtered revisions (C's `headrevs`).
@@ -577,24 +575,14 @@ fn headrevsall(
     stop: Option<usize>,
 ) -> PyResult<Vec<i32>> {
     let filtered = set_arg(filteredrevs)?;
-    compute(index, |t| {
-        Ok(
-            dagops::graph_heads(t, filtered.as_ref(), stop.unwrap_or(usize::MAX))
-                .into_iter()
-                .map(|r| r.0)
-                .collect(),
-        )
-    })
+    compute(index, |t| Ok(ops::graph_heads(t, filtered.as_ref(), stop)))
 }
 
 /// Members of a set with no parent in it (the revset `roots()`), ascending.
 #[pyfunction]
 fn roots(index: &Bound<'_, PyAny>, revs: &Bound<'_, PyAny>) -> PyResult<Vec<i32>> {
     let revs = revs_arg(revs)?;
-    compute(index, |t| {
-        ops::check_all(t, &revs)?;
-        dagops::roots(t.as_ref(), &ops::split_null(revs).0).map(|s| ops::to_ints(&s))
-    })
+    compute(index, |t| ops::roots(t, revs))
 }
 
 /// Children of a set, as a native set.
@@ -637,14 +625,7 @@ fn reachableroots(
 ) -> PyResult<Vec<i32>> {
     let (heads, roots) = (revs_arg(heads)?, revs_arg(roots)?);
     compute(index, |t| {
-        dagops::reachable_roots(
-            t.as_ref(),
-            shared::bound(minroot),
-            &heads,
-            &roots,
-            includepath,
-        )
-        .map(|v| v.into_iter().map(|r| r.0).collect())
+        ops::reachable_roots(t, shared::bound(minroot), &heads, &roots, includepath)
     })
 }
 
@@ -653,10 +634,7 @@ fn reachableroots(
 #[pyo3(signature = (index, *revs))]
 fn commonancestorsheads(index: &Bound<'_, PyAny>, revs: &Bound<'_, PyTuple>) -> PyResult<Vec<i32>> {
     let revs = revs_arg(revs.as_any())?;
-    compute(index, |t| {
-        dagops::common_ancestors_heads(t.as_ref(), &revs)
-            .map(|v| v.into_iter().map(|r| r.0).collect())
-    })
+    compute(index, |t| ops::common_ancestors_heads(t, &revs))
 }
 
 /// The deepest common ancestors (`ancestor.ancestors`), ascending.
@@ -664,10 +642,7 @@ fn commonancestorsheads(index: &Bound<'_, PyAny>, revs: &Bound<'_, PyTuple>) -> 
 #[pyo3(signature = (index, *revs))]
 fn ancestors(index: &Bound<'_, PyAny>, revs: &Bound<'_, PyTuple>) -> PyResult<Vec<i32>> {
     let revs = revs_arg(revs.as_any())?;
-    compute(index, |t| {
-        dagops::deepest_common_ancestors(t.as_ref(), &revs)
-            .map(|v| v.into_iter().map(|r| r.0).collect())
-    })
+    compute(index, |t| ops::deepest_common_ancestors(t, &revs))
 }
 
 /// Whether `a` is an ancestor of `b` (`revlog.isancestorrev`).
@@ -678,7 +653,31 @@ fn isancestor(index: &Bound<'_, PyAny>, a: i64, b: i64) -> PyResult<bool> {
         shared::revision(a).map_err(|e| graph_error(py, e))?,
         shared::revision(b).map_err(|e| graph_error(py, e))?,
     );
-    compute(index, |t| dagops::is_ancestor(t.as_ref(), a, b))
+    compute(index, |t| ops::is_ancestor(t, a, b))
+}
+
+/// Many is-ancestor questions at once, answered in parallel: is `a[i]` an ancestor
+/// of `b[i]`? A list of bools, paired as `zip(a, b)`.
+#[pyfunction]
+fn isancestormany(
+    index: &Bound<'_, PyAny>,
+    a: &Bound<'_, PyAny>,
+    b: &Bound<'_, PyAny>,
+) -> PyResult<Vec<bool>> {
+    let (a, b) = (revs_arg(a)?, revs_arg(b)?);
+    compute(index, |t| ops::is_ancestor_many(t, a, b))
+}
+
+/// Set the threads of the parallel kernels (0: one per core; 1: sequential).
+#[pyfunction]
+fn setthreads(threads: usize) {
+    parallel::set_threads(threads);
+}
+
+/// The threads parallel kernels use.
+#[pyfunction]
+fn threads() -> usize {
+    parallel::threads()
 }
 
 /// Every ancestor as a native set (`::revs`).
@@ -745,6 +744,9 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
         wrap_pyfunction!(ancestorsset, m)?,
         wrap_pyfunction!(onlyset, m)?,
         wrap_pyfunction!(capsulestatus, m)?,
+        wrap_pyfunction!(isancestormany, m)?,
+        wrap_pyfunction!(setthreads, m)?,
+        wrap_pyfunction!(threads, m)?,
     ] {
         m.add_function(f)?;
     }

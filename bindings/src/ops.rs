@@ -5,6 +5,7 @@
 use std::sync::Arc;
 
 use hg_core::ancestors::{AncestorsIterator, MissingAncestors};
+use hg_core::parallel::{self, Parallelism, SetOp};
 use hg_core::{dagops, GraphError, ParentsTable, Revision, RevisionSet};
 
 use crate::shared::BATCH;
@@ -127,7 +128,13 @@ pub fn children(
 ) -> Result<RevisionSet, GraphError> {
     check_all(table, &revs)?;
     let (set, has_null) = split_null(revs);
-    Ok(dagops::children(table, &set, has_null, filtered))
+    Ok(parallel::children(
+        table,
+        &set,
+        has_null,
+        filtered,
+        Parallelism::current(),
+    ))
 }
 
 /// Descendants of a set (`nullrev` among `revs`: every revision).
@@ -207,4 +214,74 @@ impl SetCursor {
         };
         Some(current)
     }
+}
+
+fn ints(revs: impl IntoIterator<Item = Revision>) -> Vec<i32> {
+    revs.into_iter().map(|r| r.0).collect()
+}
+
+/// Heads of a set, ascending (`dagop.headrevs`), parallel for large sets.
+pub fn heads(table: &Table, revs: Vec<Revision>) -> Result<Vec<i32>, GraphError> {
+    check_all(table, &revs)?;
+    parallel::heads(table.as_ref(), &split_null(revs).0, Parallelism::current())
+        .map(|s| to_ints(&s))
+}
+
+/// Members of a set with no parent in it, ascending, parallel for large sets.
+pub fn roots(table: &Table, revs: Vec<Revision>) -> Result<Vec<i32>, GraphError> {
+    check_all(table, &revs)?;
+    parallel::roots(table.as_ref(), &split_null(revs).0, Parallelism::current())
+        .map(|s| to_ints(&s))
+}
+
+/// Heads of the whole graph up to `stop` (C's `headrevs`), parallel for large graphs.
+pub fn graph_heads(table: &Table, filtered: Option<&RevisionSet>, stop: Option<usize>) -> Vec<i32> {
+    ints(parallel::graph_heads(
+        table,
+        filtered,
+        stop.unwrap_or(usize::MAX),
+        Parallelism::current(),
+    ))
+}
+
+/// `reachableroots2`, ascending.
+pub fn reachable_roots(
+    table: &Table,
+    minroot: Revision,
+    heads: &[Revision],
+    roots: &[Revision],
+    include_path: bool,
+) -> Result<Vec<i32>, GraphError> {
+    dagops::reachable_roots(table.as_ref(), minroot, heads, roots, include_path).map(ints)
+}
+
+/// Heads of the common ancestors, descending (C's order).
+pub fn common_ancestors_heads(table: &Table, revs: &[Revision]) -> Result<Vec<i32>, GraphError> {
+    dagops::common_ancestors_heads(table.as_ref(), revs).map(ints)
+}
+
+/// The deepest common ancestors, ascending.
+pub fn deepest_common_ancestors(table: &Table, revs: &[Revision]) -> Result<Vec<i32>, GraphError> {
+    dagops::deepest_common_ancestors(table.as_ref(), revs).map(ints)
+}
+
+/// Whether `a` is an ancestor of `b`.
+pub fn is_ancestor(table: &Table, a: Revision, b: Revision) -> Result<bool, GraphError> {
+    dagops::is_ancestor(table.as_ref(), a, b)
+}
+
+/// Many is-ancestor questions at once, in parallel: is `a[i]` an ancestor of `b[i]`?
+/// Paired as Python's `zip` pairs (up to the shorter).
+pub fn is_ancestor_many(
+    table: &Table,
+    a: Vec<Revision>,
+    b: Vec<Revision>,
+) -> Result<Vec<bool>, GraphError> {
+    let pairs: Vec<(Revision, Revision)> = a.into_iter().zip(b).collect();
+    parallel::is_ancestor_many(table.as_ref(), &pairs, Parallelism::current())
+}
+
+/// Set algebra between native sets, parallel for large sets.
+pub fn combine(a: &RevisionSet, b: &RevisionSet, op: SetOp) -> RevisionSet {
+    parallel::combine(a, b, op, Parallelism::current())
 }

@@ -271,6 +271,46 @@ impl RevisionSet {
         self.recount();
     }
 
+    /// `self op other`, one page per rayon task (call it inside a pool).
+    pub(crate) fn combine_pages_parallel(
+        &self,
+        other: &RevisionSet,
+        op: crate::parallel::SetOp,
+    ) -> RevisionSet {
+        use crate::parallel::SetOp;
+        use rayon::prelude::*;
+
+        let count = match op {
+            SetOp::Union => self.pages.len().max(other.pages.len()),
+            SetOp::Intersection => self.pages.len().min(other.pages.len()),
+            SetOp::Difference => self.pages.len(),
+        };
+        let word_op = |a: u64, b: u64| match op {
+            SetOp::Union => a | b,
+            SetOp::Intersection => a & b,
+            SetOp::Difference => a & !b,
+        };
+        let pages: Vec<Option<Box<Page>>> = (0..count)
+            .into_par_iter()
+            .map(|i| {
+                let a = self.pages.get(i).and_then(|p| p.as_deref());
+                let b = other.pages.get(i).and_then(|p| p.as_deref());
+                let zero = [0u64; PAGE_WORDS];
+                match (a, b) {
+                    (None, None) => None,
+                    (a, b) => {
+                        let (a, b) = (a.unwrap_or(&zero), b.unwrap_or(&zero));
+                        let page: Page = std::array::from_fn(|w| word_op(a[w], b[w]));
+                        page.iter().any(|&w| w != 0).then(|| Box::new(page))
+                    }
+                }
+            })
+            .collect();
+        let mut set = RevisionSet { pages, len: 0 };
+        set.recount();
+        set
+    }
+
     /// Whether every member of `self` is in `other`.
     pub fn is_subset(&self, other: &RevisionSet) -> bool {
         self.pages.iter().enumerate().all(|(i, mine)| match mine {

@@ -6,6 +6,7 @@
 //! - [`bitset`]: [`RevisionSet`], revisions as bits in lazily allocated pages.
 //! - [`ancestors`]: stateful walkers (ancestors, lazy ancestors, missing ancestors).
 //! - [`dagops`]: stateless set functions (heads, roots, descendants, `x::y`, gca, ...).
+//! - [`parallel`]: rayon kernels for what splits, behind size thresholds.
 //!
 //! Every algorithm relies on parents being below their children (Mercurial's revision
 //! numbering is topological) and returns `GraphError::ParentNotBelowChild` otherwise.
@@ -16,6 +17,7 @@ pub mod ancestors;
 pub mod bitset;
 pub mod dagops;
 pub mod graph;
+pub mod parallel;
 pub mod revision;
 #[doc(hidden)]
 pub mod testing;

@@ -623,3 +623,98 @@ fn every_error_is_reachable() {
         })
     );
 }
+
+#[test]
+fn parallel_kernels_equal_sequential_at_both_thread_counts() {
+    use hg_core::parallel::{self, Parallelism, SetOp};
+    runner(600)
+        .run(&dag_and_revs(), |(table, a, b, stop, _)| {
+            let (set_a, set_b) = (to_set(&a), to_set(&b));
+            let filtered = to_set(&b);
+            let stop = stop.clamp(0, table.len() as i32) as usize;
+            for threads in [1, 2] {
+                // Threshold 0: the parallel path even on small graphs.
+                let par = Parallelism {
+                    threads,
+                    threshold: 0,
+                };
+                prop_assert_eq!(
+                    parallel::graph_heads(&table, Some(&filtered), stop, par),
+                    dagops::graph_heads(&table, Some(&filtered), stop)
+                );
+                prop_assert_eq!(
+                    parallel::graph_heads(&table, None, table.len(), par),
+                    dagops::graph_heads(&table, None, table.len())
+                );
+                for include_roots in [false, true] {
+                    prop_assert_eq!(
+                        parallel::children(&table, &set_a, include_roots, Some(&filtered), par),
+                        dagops::children(&table, &set_a, include_roots, Some(&filtered))
+                    );
+                }
+                prop_assert_eq!(
+                    parallel::heads(&table, &set_a, par).unwrap(),
+                    dagops::heads(&table, &set_a).unwrap()
+                );
+                prop_assert_eq!(
+                    parallel::roots(&table, &set_a, par).unwrap(),
+                    dagops::roots(&table, &set_a).unwrap()
+                );
+                let pairs: Vec<(Revision, Revision)> = a
+                    .iter()
+                    .zip(&b)
+                    .map(|(&x, &y)| (Revision(x), Revision(y)))
+                    .collect();
+                let expected: Vec<bool> = pairs
+                    .iter()
+                    .map(|&(x, y)| dagops::is_ancestor(&table, x, y).unwrap())
+                    .collect();
+                prop_assert_eq!(
+                    parallel::is_ancestor_many(&table, &pairs, par).unwrap(),
+                    expected
+                );
+                prop_assert_eq!(
+                    parallel::combine(&set_a, &set_b, SetOp::Union, par),
+                    &set_a | &set_b
+                );
+                prop_assert_eq!(
+                    parallel::combine(&set_a, &set_b, SetOp::Intersection, par),
+                    &set_a & &set_b
+                );
+                prop_assert_eq!(
+                    parallel::combine(&set_a, &set_b, SetOp::Difference, par),
+                    &set_a - &set_b
+                );
+            }
+            Ok(())
+        })
+        .unwrap();
+}
+
+#[test]
+fn parallel_set_algebra_on_large_sets() {
+    use hg_core::parallel::{self, Parallelism, SetOp};
+    let mut rng = hg_core::testing::Rng::new(7);
+    let a: RevisionSet = (0..200_000)
+        .filter(|_| rng.chance(0.3))
+        .map(Revision)
+        .collect();
+    let b: RevisionSet = (50_000..400_000)
+        .filter(|_| rng.chance(0.5))
+        .map(Revision)
+        .collect();
+    let par = Parallelism {
+        threads: 2,
+        threshold: 0,
+    };
+    for op in [SetOp::Union, SetOp::Intersection, SetOp::Difference] {
+        let expected = match op {
+            SetOp::Union => &a | &b,
+            SetOp::Intersection => &a & &b,
+            SetOp::Difference => &a - &b,
+        };
+        let got = parallel::combine(&a, &b, op, par);
+        assert_eq!(got.len(), expected.len());
+        assert_eq!(got, expected);
+    }
+}

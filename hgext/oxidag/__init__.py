@@ -17,11 +17,20 @@ Configuration (read from the user and system configuration, and ``--config``)::
   # native: abort if the native module is missing
   # python: always Mercurial's code
   mode = auto
+  # threads of the parallel kernels (heads of large sets, children, set
+  # algebra, batches of queries): 0 = one per core, 1 = sequential.
+  # The environment variable OXIDAG_THREADS overrides it.
+  threads = 0
+
+Work on Rust-owned data runs with Python's GIL released, so other Python
+threads (hgweb, command servers) run meanwhile.
 """
 
 from __future__ import annotations
 
 from mercurial.i18n import _
+import os
+
 from mercurial import (
     error,
     extensions,
@@ -42,6 +51,7 @@ configtable = {}
 configitem = registrar.configitem(configtable)
 
 configitem(b'oxidag', b'mode', default=b'auto')
+configitem(b'oxidag', b'threads', default=0)
 
 MODES = (b'auto', b'native', b'python')
 
@@ -63,8 +73,20 @@ def extsetup(ui):
         )
     native.mode = mode
     if native.active():
+        native._native.setthreads(_threads(ui))
         _hooks[:] = wrappers.install(extensions)
     ui.debug(b'oxidag: %s\n' % native.reason())
+
+
+def _threads(ui):
+    """oxidag.threads, or OXIDAG_THREADS when set (0: one per core)."""
+    value = os.environ.get('OXIDAG_THREADS')
+    if value is not None:
+        try:
+            return max(0, int(value))
+        except ValueError:
+            ui.warn(_(b'oxidag: ignoring OXIDAG_THREADS=%s (not a number)\n') % value.encode())
+    return max(0, ui.configint(b'oxidag', b'threads'))
 
 
 @command(
@@ -77,6 +99,8 @@ def debugoxidag(ui, repo=None, **opts):
     ui.write(b'backend: %s\n' % native.backend())
     ui.write(b'reason: %s\n' % native.reason())
     ui.write(b'mode: %s\n' % native.mode)
+    if native.active():
+        ui.write(b'threads: %d\n' % native._native.threads())
     ui.write(b'mercurial: %s\n' % util.version())
     if native._native is not None:
         status, abi = native._native.capsulestatus()

@@ -1,0 +1,333 @@
+//! rayon kernels for what splits: work per revision that does not depend on other
+//! revisions (heads of the whole graph, children of a set, heads and roots of a set),
+//! bit algebra on large sets, and batches of independent queries.
+//!
+//! A single ancestors, descendants or missing-ancestors sweep is sequential (a
+//! revision depends on everything above it) and stays in [`crate::ancestors`].
+//!
+//! Every kernel takes a [`Parallelism`]: below its `threshold` (revisions or
+//! members), or with one thread, it runs the sequential version, which spawns
+//! nothing. Results are identical to the sequential functions of [`crate::dagops`]
+//! (the property tests check both thread counts).
+
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+use rayon::prelude::*;
+
+use crate::bitset::RevisionSet;
+use crate::dagops;
+use crate::graph::{Graph, ParentsTable};
+use crate::revision::{GraphError, Revision};
+
+/// Below this many revisions (or set members) kernels stay sequential: measured on
+/// 2 cores, splitting smaller inputs costs more than it saves.
+pub const DEFAULT_THRESHOLD: usize = 1 << 16;
+
+/// How many threads kernels may use, and from what size.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Parallelism {
+    /// Threads of the pool; 1 means sequential.
+    pub threads: usize,
+    /// Inputs smaller than this run sequentially.
+    pub threshold: usize,
+}
+
+static THREADS: AtomicUsize = AtomicUsize::new(0);
+static POOL: Mutex<Option<(usize, Arc<rayon::ThreadPool>)>> = Mutex::new(None);
+
+/// Set the number of threads of the process-wide pool (0: one per core). Takes effect
+/// at the next parallel kernel; the pool itself is only built then.
+pub fn set_threads(threads: usize) {
+    THREADS.store(threads, Ordering::Relaxed);
+}
+
+/// The configured number of threads (one per core when unset).
+pub fn threads() -> usize {
+    match THREADS.load(Ordering::Relaxed) {
+        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        n => n,
+    }
+}
+
+impl Parallelism {
+    /// The process-wide setting with the default threshold.
+    pub fn current() -> Self {
+        Parallelism {
+            threads: threads(),
+            threshold: DEFAULT_THRESHOLD,
+        }
+    }
+
+    /// Never parallel.
+    pub fn sequential() -> Self {
+        Parallelism {
+            threads: 1,
+            threshold: usize::MAX,
+        }
+    }
+
+    fn splits(&self, size: usize) -> bool {
+        self.threads > 1 && size >= self.threshold
+    }
+
+    /// Run `f` in the pool of `threads` threads (built once, lazily; rebuilt only if
+    /// the count changes).
+    fn install<R: Send>(&self, f: impl FnOnce() -> R + Send) -> R {
+        let pool = {
+            let mut slot = POOL.lock().unwrap_or_else(|p| p.into_inner());
+            match &*slot {
+                Some((n, pool)) if *n == self.threads => Arc::clone(pool),
+                _ => {
+                    let pool = Arc::new(
+                        rayon::ThreadPoolBuilder::new()
+                            .num_threads(self.threads)
+                            .thread_name(|i| format!("oxidag-{}", i))
+                            .build()
+                            .expect("building a thread pool"),
+                    );
+                    *slot = Some((self.threads, Arc::clone(&pool)));
+                    pool
+                }
+            }
+        };
+        pool.install(f)
+    }
+}
+
+/// A fixed-size bit map that threads mark concurrently.
+struct AtomicBits(Vec<AtomicU64>);
+
+impl AtomicBits {
+    fn new(len: usize) -> Self {
+        AtomicBits((0..len.div_ceil(64)).map(|_| AtomicU64::new(0)).collect())
+    }
+
+    #[inline]
+    fn set(&self, i: usize) {
+        self.0[i / 64].fetch_or(1 << (i % 64), Ordering::Relaxed);
+    }
+
+    #[inline]
+    fn get(&self, i: usize) -> bool {
+        self.0[i / 64].load(Ordering::Relaxed) & (1 << (i % 64)) != 0
+    }
+}
+
+const CHUNK: usize = 1 << 14;
+
+/// Set algebra splits only for sets this many times larger than the threshold.
+pub const SET_ALGEBRA_FACTOR: usize = 64;
+
+/// How many revisions of work one is-ancestor query counts for, against thresholds.
+const PAIR_WEIGHT: usize = 4096;
+
+/// [`dagops::graph_heads`], marking parents from several threads.
+///
+/// The C rule that a filtered revision with an unfiltered child counts as unfiltered
+/// is a descending dependency: the parallel pass marks parents of unfiltered
+/// revisions, then filtered revisions found marked are settled in a descending pass.
+pub fn graph_heads(
+    table: &ParentsTable,
+    filtered: Option<&RevisionSet>,
+    stop: usize,
+    par: Parallelism,
+) -> Vec<Revision> {
+    let stop = stop.min(table.len());
+    if stop == 0 || !par.splits(stop) {
+        return dagops::graph_heads(table, filtered, stop);
+    }
+    let is_filtered = |rev: usize| filtered.is_some_and(|f| f.contains(Revision(rev as i32)));
+    let parents = &table.as_slice()[..stop];
+    par.install(|| {
+        let not_head = AtomicBits::new(stop);
+        parents
+            .par_chunks(CHUNK)
+            .enumerate()
+            .for_each(|(chunk, entries)| {
+                for (i, entry) in entries.iter().enumerate() {
+                    if !is_filtered(chunk * CHUNK + i) {
+                        mark_parents(&not_head, entry);
+                    }
+                }
+            });
+        if let Some(filtered) = filtered {
+            for rev in filtered.iter_desc_from(Revision(stop as i32 - 1)) {
+                if not_head.get(rev.index()) {
+                    mark_parents(&not_head, &parents[rev.index()]);
+                }
+            }
+        }
+        let heads: Vec<Vec<Revision>> = (0..stop)
+            .into_par_iter()
+            .step_by(CHUNK)
+            .map(|start| {
+                (start..(start + CHUNK).min(stop))
+                    .filter(|&rev| !not_head.get(rev) && !is_filtered(rev))
+                    .map(|rev| Revision(rev as i32))
+                    .collect()
+            })
+            .collect();
+        heads.concat()
+    })
+}
+
+#[inline]
+fn mark_parents(bits: &AtomicBits, parents: &[Revision; 2]) {
+    for p in parents {
+        if let Ok(p) = usize::try_from(p.0) {
+            bits.set(p);
+        }
+    }
+}
+
+/// [`dagops::children`], scanning revision ranges on several threads.
+pub fn children(
+    table: &ParentsTable,
+    revs: &RevisionSet,
+    include_roots: bool,
+    filtered: Option<&RevisionSet>,
+    par: Parallelism,
+) -> RevisionSet {
+    let start = if include_roots {
+        0
+    } else {
+        match revs.min() {
+            Some(min) => min.0 as usize + 1,
+            None => return RevisionSet::new(),
+        }
+    };
+    let len = table.len();
+    if !par.splits(len.saturating_sub(start)) {
+        return dagops::children(table, revs, include_roots, filtered);
+    }
+    let parents = table.as_slice();
+    par.install(|| {
+        let found: Vec<Vec<Revision>> = (start..len)
+            .into_par_iter()
+            .step_by(CHUNK)
+            .map(|from| {
+                (from..(from + CHUNK).min(len))
+                    .map(|rev| Revision(rev as i32))
+                    .filter(|&rev| !filtered.is_some_and(|f| f.contains(rev)))
+                    .filter(|&rev| {
+                        let [p1, p2] = parents[rev.index()];
+                        revs.contains(p1)
+                            || revs.contains(p2)
+                            || (include_roots && p1.is_null() && p2.is_null())
+                    })
+                    .collect()
+            })
+            .collect();
+        found.into_iter().flatten().collect()
+    })
+}
+
+/// Members of `revs` in chunks, for kernels over the members of a large set.
+fn member_chunks(revs: &RevisionSet) -> Vec<Vec<Revision>> {
+    let members: Vec<Revision> = revs.iter().collect();
+    members.chunks(CHUNK).map(<[Revision]>::to_vec).collect()
+}
+
+/// [`dagops::heads`] of a large set: parents of members found on several threads.
+pub fn heads(
+    graph: &(impl Graph + Sync),
+    revs: &RevisionSet,
+    par: Parallelism,
+) -> Result<RevisionSet, GraphError> {
+    if !par.splits(revs.len()) {
+        return dagops::heads(graph, revs);
+    }
+    let parents: Vec<Vec<Revision>> = par.install(|| {
+        member_chunks(revs)
+            .into_par_iter()
+            .map(|chunk| -> Result<Vec<Revision>, GraphError> {
+                let mut out = Vec::with_capacity(chunk.len() * 2);
+                for rev in chunk {
+                    out.extend(crate::graph::checked_parents(graph, rev)?);
+                }
+                Ok(out)
+            })
+            .collect::<Result<_, _>>()
+    })?;
+    let mut heads = revs.clone();
+    for parent in parents.into_iter().flatten() {
+        heads.remove(parent);
+    }
+    Ok(heads)
+}
+
+/// [`dagops::roots`] of a large set, members tested on several threads.
+pub fn roots(
+    graph: &(impl Graph + Sync),
+    revs: &RevisionSet,
+    par: Parallelism,
+) -> Result<RevisionSet, GraphError> {
+    if !par.splits(revs.len()) {
+        return dagops::roots(graph, revs);
+    }
+    let roots: Vec<Vec<Revision>> = par.install(|| {
+        member_chunks(revs)
+            .into_par_iter()
+            .map(|chunk| -> Result<Vec<Revision>, GraphError> {
+                let mut out = Vec::new();
+                for rev in chunk {
+                    let [p1, p2] = crate::graph::checked_parents(graph, rev)?;
+                    if !revs.contains(p1) && !revs.contains(p2) {
+                        out.push(rev);
+                    }
+                }
+                Ok(out)
+            })
+            .collect::<Result<_, _>>()
+    })?;
+    Ok(roots.into_iter().flatten().collect())
+}
+
+/// Many independent is-ancestor questions (`a` ancestor of `b`?), answered on
+/// several threads; each is [`dagops::is_ancestor`].
+pub fn is_ancestor_many(
+    graph: &(impl Graph + Sync),
+    pairs: &[(Revision, Revision)],
+    par: Parallelism,
+) -> Result<Vec<bool>, GraphError> {
+    // Each query may walk far: a pair weighs as much as a page of revisions.
+    if !par.splits(pairs.len().saturating_mul(PAIR_WEIGHT)) {
+        return pairs
+            .iter()
+            .map(|&(a, b)| dagops::is_ancestor(graph, a, b))
+            .collect();
+    }
+    par.install(|| {
+        pairs
+            .par_iter()
+            .map(|&(a, b)| dagops::is_ancestor(graph, a, b))
+            .collect()
+    })
+}
+
+/// Set algebra on large sets, page by page on several threads.
+///
+/// Word-wise algebra is memory-bound and fast (a million revisions in tens of
+/// microseconds): it splits only from [`SET_ALGEBRA_FACTOR`] times the threshold.
+pub fn combine(a: &RevisionSet, b: &RevisionSet, op: SetOp, par: Parallelism) -> RevisionSet {
+    if !par.splits(a.len().max(b.len()) / SET_ALGEBRA_FACTOR) {
+        return match op {
+            SetOp::Union => a | b,
+            SetOp::Intersection => a & b,
+            SetOp::Difference => a - b,
+        };
+    }
+    par.install(|| a.combine_pages_parallel(b, op))
+}
+
+/// The operation of [`combine`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SetOp {
+    /// Members of either.
+    Union,
+    /// Members of both.
+    Intersection,
+    /// Members of the first only.
+    Difference,
+}
