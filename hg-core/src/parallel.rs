@@ -10,14 +10,16 @@
 //! nothing. Results are identical to the sequential functions of [`crate::dagops`]
 //! (the property tests check both thread counts).
 
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use rayon::prelude::*;
 
+use crate::ancestors::AncestorsIterator;
 use crate::bitset::RevisionSet;
 use crate::dagops;
-use crate::graph::{Graph, ParentsTable};
+use crate::graph::{check_revision, Graph, ParentsTable};
 use crate::revision::{GraphError, Revision};
 
 /// Below this many revisions (or set members) kernels stay sequential: measured on
@@ -119,7 +121,7 @@ const CHUNK: usize = 1 << 14;
 /// Set algebra splits only for sets this many times larger than the threshold.
 pub const SET_ALGEBRA_FACTOR: usize = 64;
 
-/// How many revisions of work one is-ancestor query counts for, against thresholds.
+/// How many revisions of work one is-ancestor sweep counts for, against thresholds.
 const PAIR_WEIGHT: usize = 4096;
 
 /// [`dagops::graph_heads`], marking parents from several threads.
@@ -284,26 +286,60 @@ pub fn roots(
     Ok(roots.into_iter().flatten().collect())
 }
 
-/// Many independent is-ancestor questions (`a` ancestor of `b`?), answered on
-/// several threads; each is [`dagops::is_ancestor`].
+/// Many is-ancestor questions (`a` ancestor of `b`?), each answer equal to
+/// [`dagops::is_ancestor`]'s. Questions sharing a descendant `b` share one sweep
+/// from `b` down to their lowest `a`, then cost a bit test each; distinct `b`s are
+/// swept on several threads.
 pub fn is_ancestor_many(
     graph: &(impl Graph + Sync),
     pairs: &[(Revision, Revision)],
     par: Parallelism,
 ) -> Result<Vec<bool>, GraphError> {
-    // Each query may walk far: a pair weighs as much as a page of revisions.
-    if !par.splits(pairs.len().saturating_mul(PAIR_WEIGHT)) {
-        return pairs
-            .iter()
-            .map(|&(a, b)| dagops::is_ancestor(graph, a, b))
-            .collect();
+    let mut by_descendant: HashMap<Revision, Vec<usize>> = HashMap::new();
+    for (i, &(a, b)) in pairs.iter().enumerate() {
+        check_revision(graph, a)?;
+        check_revision(graph, b)?;
+        by_descendant.entry(b).or_default().push(i);
     }
-    par.install(|| {
-        pairs
-            .par_iter()
-            .map(|&(a, b)| dagops::is_ancestor(graph, a, b))
-            .collect()
-    })
+    let groups: Vec<(Revision, Vec<usize>)> = by_descendant.into_iter().collect();
+    let answer_group =
+        |(b, members): &(Revision, Vec<usize>)| -> Result<Vec<(usize, bool)>, GraphError> {
+            let floor = members
+                .iter()
+                .map(|&i| pairs[i].0)
+                .min()
+                .unwrap_or(*b)
+                .max(Revision(0));
+            let ancestors: RevisionSet = if b.is_null() {
+                RevisionSet::new()
+            } else {
+                AncestorsIterator::new(graph, [*b], floor, true)?.collect::<Result<_, _>>()?
+            };
+            Ok(members
+                .iter()
+                .map(|&i| {
+                    let a = pairs[i].0;
+                    (i, a.is_null() || a == *b || ancestors.contains(a))
+                })
+                .collect())
+        };
+    // Each sweep may walk far: a group weighs as much as a page of revisions.
+    let answered: Vec<Vec<(usize, bool)>> = if par.splits(groups.len().saturating_mul(PAIR_WEIGHT))
+    {
+        par.install(|| {
+            groups
+                .par_iter()
+                .map(answer_group)
+                .collect::<Result<_, _>>()
+        })?
+    } else {
+        groups.iter().map(answer_group).collect::<Result<_, _>>()?
+    };
+    let mut result = vec![false; pairs.len()];
+    for (i, answer) in answered.into_iter().flatten() {
+        result[i] = answer;
+    }
+    Ok(result)
 }
 
 /// Set algebra on large sets, page by page on several threads.
