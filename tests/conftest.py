@@ -15,13 +15,15 @@ SHARED_DAGS = os.path.join(os.path.dirname(CHECKOUT), "shared", "dags")
 HG_ENV = dict(os.environ, HGRCPATH="", HGPLAIN="1", HGUSER="test <test@example.org>")
 
 sys.path.insert(0, CONTRIB)
-sys.path.insert(0, EXTENSION)
+# The extension as a package (`oxidag`), so that its modules and tests share one
+# `oxidag._native` (a native module is initialised once per process).
+sys.path.insert(0, os.path.dirname(EXTENSION))
 
 
 @pytest.fixture(scope="session")
 def native():
     """The built `_native` (make build); the backend `make test` asked for."""
-    import _native
+    from oxidag import _native
 
     expected = os.environ.get("OXIDAG_EXPECT_BACKEND")
     if expected:
