@@ -7,7 +7,8 @@ import os
 import random
 
 import pytest
-from mercurial import ancestor, dagop
+from mercurial import ancestor, dagop, smartset
+from mercurial.utils import dag_util
 from mercurial.node import nullrev
 
 from conftest import SHARED_DAGS, make_repo, random_dag
@@ -86,6 +87,15 @@ def check_graph(native, index, parents, rng, rounds=8):
             else:
                 continue
             assert native.reachableroots(index, minroot, hs, rs, path) == sorted(expected_rr)
+        walk_revs = sample(rng, n, 3, null=False) or [n - 1]
+        start, stop = rng.choice([None, 0, 1, 2]), rng.choice([None, 0, 1, 2, 5])
+        for followfirst in (False, True):
+            pf_walk = (lambda r: pf(r)[:1]) if followfirst else pf
+            walked = dag_util._walkrevtree(
+                lambda r: [p for p in pf_walk(r) if p != nullrev], smartset.baseset(walk_revs), start, stop, True
+            )
+            native_walk = native.revancestors(index, walk_revs, followfirst, start, stop)
+            assert list(native_walk.descending()) == list(walked)
         a, b = rng.randrange(-1, n), rng.randrange(n)
         expected_anc = a == nullrev or a == b or (a < b and bool(dagop._reachablerootspure(pf, a, [a], [b], False)))
         assert native.isancestor(index, a, b) == expected_anc

@@ -651,6 +651,25 @@ fn threads(_py: Python<'_>) -> PyResult<usize> {
     Ok(parallel::threads())
 }
 
+/// The revset ancestor walk (`dag_util.revancestors`) as a native set: `revs`
+/// included, first parents only with `followfirst`, optionally depth-limited.
+fn revancestors(
+    py: Python<'_>,
+    index: &PyObject,
+    revs: &PyObject,
+    followfirst: bool,
+    startdepth: Option<i64>,
+    stopdepth: Option<i64>,
+) -> PyResult<RevisionSet> {
+    let revs = revs_arg(py, revs)?;
+    native_set(
+        py,
+        compute(py, index, |t| {
+            ops::revset_ancestors(t, revs, followfirst, startdepth, stopdepth)
+        })?,
+    )
+}
+
 /// Every ancestor as a native set (`::revs`).
 fn ancestorsset(
     py: Python<'_>,
@@ -778,6 +797,10 @@ fn module_init(py: Python<'_>, m: &PyModule) -> PyResult<()> {
             py_fn!(py, isancestormany(index: &PyObject, a: &PyObject, b: &PyObject)),
         ),
         ("setthreads", py_fn!(py, setthreads(threads: usize))),
+        (
+            "revancestors",
+            py_fn!(py, revancestors(index: &PyObject, revs: &PyObject, followfirst: bool = false, startdepth: Option<i64> = None, stopdepth: Option<i64> = None)),
+        ),
         ("threads", py_fn!(py, threads())),
     ] {
         // As PyO3's: module functions belong to the module.

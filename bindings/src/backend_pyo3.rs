@@ -696,6 +696,24 @@ fn ancestorsset(
     .map(native_set)
 }
 
+/// The revset ancestor walk (`dag_util.revancestors`) as a native set: `revs`
+/// included, first parents only with `followfirst`, optionally depth-limited.
+#[pyfunction]
+#[pyo3(signature = (index, revs, followfirst=false, startdepth=None, stopdepth=None))]
+fn revancestors(
+    index: &Bound<'_, PyAny>,
+    revs: &Bound<'_, PyAny>,
+    followfirst: bool,
+    startdepth: Option<i64>,
+    stopdepth: Option<i64>,
+) -> PyResult<PyRevisionSet> {
+    let revs = revs_arg(revs)?;
+    compute(index, |t| {
+        ops::revset_ancestors(t, revs, followfirst, startdepth, stopdepth)
+    })
+    .map(native_set)
+}
+
 /// `::heads - ::common` as a native set (the revset `only()`).
 #[pyfunction]
 fn onlyset(
@@ -745,6 +763,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
         wrap_pyfunction!(onlyset, m)?,
         wrap_pyfunction!(capsulestatus, m)?,
         wrap_pyfunction!(isancestormany, m)?,
+        wrap_pyfunction!(revancestors, m)?,
         wrap_pyfunction!(setthreads, m)?,
         wrap_pyfunction!(threads, m)?,
     ] {

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use hg_core::ancestors::{AncestorsIterator, MissingAncestors};
 use hg_core::parallel::{self, Parallelism, SetOp};
-use hg_core::{dagops, GraphError, ParentsTable, Revision, RevisionSet};
+use hg_core::{dagops, FirstParent, GraphError, ParentsTable, Revision, RevisionSet};
 
 use crate::shared::BATCH;
 
@@ -95,6 +95,29 @@ pub fn ancestors_set(
     inclusive: bool,
 ) -> Result<RevisionSet, GraphError> {
     AncestorsIterator::new(Arc::clone(table), initrevs, stoprev, inclusive)?.collect()
+}
+
+/// Mercurial's revset walk (`dag_util.revancestors`): `revs` included, first parents
+/// only with `follow_first`, limited to depths `[start_depth, stop_depth)` when given.
+pub fn revset_ancestors(
+    table: &Table,
+    revs: Vec<Revision>,
+    follow_first: bool,
+    start_depth: Option<i64>,
+    stop_depth: Option<i64>,
+) -> Result<RevisionSet, GraphError> {
+    let to_depth = |d: i64| d.clamp(0, u32::MAX as i64) as u32;
+    let start = start_depth.map_or(0, to_depth);
+    let stop = stop_depth.map_or(u32::MAX, to_depth);
+    let graph = table.as_ref();
+    let walked = match (follow_first, start == 0 && stop == u32::MAX) {
+        (false, true) => return ancestors_set(table, revs, Revision(0), true),
+        (true, true) => AncestorsIterator::new(FirstParent(graph), revs, Revision(0), true)?
+            .collect::<Result<Vec<_>, _>>()?,
+        (false, false) => dagops::ancestors_within_depth(graph, &revs, start, stop)?,
+        (true, false) => dagops::ancestors_within_depth(&FirstParent(graph), &revs, start, stop)?,
+    };
+    Ok(walked.into_iter().collect())
 }
 
 /// A Python set of revisions, split into the bit set and whether it held `nullrev`.

@@ -4,7 +4,7 @@
 //! Each names the Mercurial function it replaces; results are equal to it (as sets,
 //! and in order where Mercurial's is defined: see each function).
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
 use crate::bitset::RevisionSet;
 use crate::graph::{check_revision, checked_parents, Graph, ParentsTable};
@@ -260,6 +260,86 @@ pub fn is_ancestor(graph: &impl Graph, a: Revision, b: Revision) -> Result<bool,
         cursor = Revision(rev.0 - 1);
     }
     Ok(false)
+}
+
+/// The depth-limited ancestor walk of Mercurial (`dag_util._walkrevtree`, the revsets
+/// `ancestors(x, depth=n, startdepth=m)` and `x#generations[...]`): `revs` are at
+/// depth 0, a parent one deeper than its child; walking stops at `stop_depth`. In
+/// descending order.
+///
+/// Mercurial yields a revision reached at some depth in `[start_depth, stop_depth)`,
+/// and walks on from every depth below `start_depth` at which it reaches a revision
+/// and from the smallest one at or above it: the state kept per revision is exactly
+/// that (the depths below `start_depth`, and the smallest depth above).
+pub fn ancestors_within_depth(
+    graph: &impl Graph,
+    revs: &[Revision],
+    start_depth: u32,
+    stop_depth: u32,
+) -> Result<Vec<Revision>, GraphError> {
+    #[derive(Default)]
+    struct Reached {
+        /// Depths below `start_depth` at which the revision is reached.
+        low: BTreeSet<u32>,
+        /// Smallest depth at or above `start_depth`, if any.
+        high: Option<u32>,
+    }
+    fn reach(
+        marked: &mut RevisionSet,
+        reached: &mut HashMap<Revision, Reached>,
+        rev: Revision,
+        depth: u32,
+        start_depth: u32,
+    ) {
+        marked.insert(rev);
+        let r = reached.entry(rev).or_default();
+        if depth < start_depth {
+            r.low.insert(depth);
+        } else {
+            r.high = Some(r.high.map_or(depth, |h| h.min(depth)));
+        }
+    }
+    let mut checked = Vec::with_capacity(revs.len());
+    for &rev in revs {
+        let rev = check_revision(graph, rev)?;
+        if rev.is_null() {
+            return Err(GraphError::InvalidRevision(rev));
+        }
+        checked.push(rev);
+    }
+    let mut found = Vec::new();
+    if stop_depth == 0 {
+        return Ok(found);
+    }
+    let mut marked = RevisionSet::new();
+    let mut reached: HashMap<Revision, Reached> = HashMap::new();
+    for rev in checked {
+        reach(&mut marked, &mut reached, rev, 0, start_depth);
+    }
+    let mut cursor = marked.max();
+    while let Some(rev) = cursor.and_then(|c| marked.prev_at_or_below(c)) {
+        cursor = Some(Revision(rev.0 - 1));
+        let Reached { low, high } = reached.remove(&rev).unwrap_or_default();
+        if high.is_some() {
+            found.push(rev);
+        }
+        let expand: Vec<u32> = low
+            .into_iter()
+            .chain(high)
+            .filter(|d| d + 1 < stop_depth)
+            .collect();
+        if expand.is_empty() {
+            continue;
+        }
+        for parent in checked_parents(graph, rev)? {
+            if !parent.is_null() {
+                for &d in &expand {
+                    reach(&mut marked, &mut reached, parent, d + 1, start_depth);
+                }
+            }
+        }
+    }
+    Ok(found)
 }
 
 /// Per-revision bit masks of any width, in one flat buffer: the state of the
@@ -570,6 +650,23 @@ mod tests {
         assert_eq!(
             is_ancestor(g, Revision(1), Revision(99)),
             Err(GraphError::InvalidRevision(Revision(99)))
+        );
+    }
+
+    #[test]
+    fn depth_limited_ancestors() {
+        let g = &*SAMPLE_GRAPH;
+        let walk = |r: &[i32], start, stop| {
+            ints(ancestors_within_depth(g, &revs(r), start, stop).unwrap())
+        };
+        assert_eq!(walk(&[12], 0, 3), vec![12, 9, 7, 6]);
+        assert_eq!(walk(&[12], 2, 4), vec![7, 6, 4]);
+        assert_eq!(walk(&[12, 11], 1, 2), vec![9, 7, 3]);
+        assert_eq!(walk(&[12], 0, 0), Vec::<i32>::new());
+        let first = crate::graph::FirstParent(g);
+        assert_eq!(
+            ints(ancestors_within_depth(&first, &revs(&[11]), 0, u32::MAX).unwrap()),
+            vec![11, 3, 1, 0]
         );
     }
 

@@ -25,6 +25,19 @@ impl<G: Graph + ?Sized> Graph for Arc<G> {
     }
 }
 
+/// A graph seen through first parents only (Mercurial's `followfirst`, the revset
+/// `_firstancestors`): the second parent reads as null.
+#[derive(Clone, Copy, Debug)]
+pub struct FirstParent<G>(pub G);
+
+impl<G: Graph> Graph for FirstParent<G> {
+    #[inline]
+    fn parents(&self, rev: Revision) -> Result<[Revision; 2], GraphError> {
+        let [p1, _] = self.0.parents(rev)?;
+        Ok([p1, NULL_REVISION])
+    }
+}
+
 /// The parents of `rev`, checked to be below it: every sweep in this crate depends on it,
 /// and a corrupt index must give an error, not a wrong answer.
 #[inline]

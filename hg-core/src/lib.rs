@@ -24,5 +24,5 @@ pub mod testing;
 
 pub use ancestors::{AncestorsIterator, LazyAncestors, MissingAncestors};
 pub use bitset::RevisionSet;
-pub use graph::{Graph, ParentsTable};
+pub use graph::{FirstParent, Graph, ParentsTable};
 pub use revision::{GraphError, Revision, NULL_REVISION, WORKING_DIRECTORY_REVISION};

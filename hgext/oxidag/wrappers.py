@@ -188,14 +188,15 @@ def reachableroots(orig, self, minroot, heads, roots, includepath=False):
 
 def revancestors(orig, repo, revs, followfirst=False, startdepth=None, stopdepth=None, cutfunc=None):
     cl = repo.changelog
-    plain = not followfirst and startdepth is None and stopdepth is None and cutfunc is None
-    if not plain or not _serves(cl):
+    if cutfunc is not None or not _serves(cl) or (stopdepth is not None and stopdepth < 0):
+        # cutfunc is arbitrary Python; a negative stopdepth is Mercurial's error.
         return orig(repo, revs, followfirst, startdepth, stopdepth, cutfunc)
     revlist = list(revs)
     if any(r == wdirrev or r < 0 for r in revlist):
         return orig(repo, revs, followfirst, startdepth, stopdepth, cutfunc)
+    walked = native._native.revancestors(cl.index, revlist, followfirst, startdepth, stopdepth)
     # Behaves as the generatorset Mercurial's walk returns (order, flags, repr).
-    return nativeset(native._native.ancestorsset(cl.index, revlist, 0, True), iterasc=False)
+    return nativeset(walked, iterasc=False)
 
 
 def revdescendants(orig, repo, revs, followfirst, startdepth=None, stopdepth=None):
