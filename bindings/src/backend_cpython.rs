@@ -110,27 +110,27 @@ impl IndexReader for PyIndex<'_, '_> {
         }
     }
 
-    fn parents(&self, rev: i32) -> PyResult<[i32; 2]> {
+    fn parents(&self, rev: i32) -> Result<[i32; 2], LoadError<PyErr>> {
         let py = self.py;
         match self.capi {
             // Safety: GIL held; `obj` is an instance of the C index type.
             Some(capi) => {
-                unsafe { capi.parents(self.obj.as_ptr().cast(), rev) }.map_err(|e| self.fetch(e))
+                unsafe { capi.parents(self.obj.as_ptr().cast(), rev) }.map_err(|e| {
+                    // The C index refuses a parent beyond its end (ValueError): the
+                    // same corruption Python-level reading reports, as a graph error.
+                    drop(self.fetch(e));
+                    LoadError::Graph(CoreError::ParentOutOfRange(Revision(rev)))
+                })
             }
-            None => {
+            None => (|| -> PyResult<[i32; 2]> {
                 let entry = self.obj.get_item(py, rev)?;
-                if entry.len(py)? == 2 {
-                    Ok([
-                        entry.get_item(py, 0)?.extract(py)?,
-                        entry.get_item(py, 1)?.extract(py)?,
-                    ])
-                } else {
-                    Ok([
-                        entry.get_item(py, 5)?.extract(py)?,
-                        entry.get_item(py, 6)?.extract(py)?,
-                    ])
-                }
-            }
+                let (first, second) = if entry.len(py)? == 2 { (0, 1) } else { (5, 6) };
+                Ok([
+                    entry.get_item(py, first)?.extract(py)?,
+                    entry.get_item(py, second)?.extract(py)?,
+                ])
+            })()
+            .map_err(LoadError::Reader),
         }
     }
 

@@ -89,20 +89,26 @@ impl IndexReader for PyIndex<'_, '_> {
         }
     }
 
-    fn parents(&self, rev: i32) -> PyResult<[i32; 2]> {
+    fn parents(&self, rev: i32) -> Result<[i32; 2], LoadError<PyErr>> {
         match self.capi {
             // Safety: GIL held; `obj` is an instance of the C index type.
             Some(capi) => {
-                unsafe { capi.parents(self.obj.as_ptr().cast(), rev) }.map_err(|e| self.fetch(e))
+                unsafe { capi.parents(self.obj.as_ptr().cast(), rev) }.map_err(|e| {
+                    // The C index refuses a parent beyond its end (ValueError): the
+                    // same corruption Python-level reading reports, as a graph error.
+                    drop(self.fetch(e));
+                    LoadError::Graph(CoreError::ParentOutOfRange(Revision(rev)))
+                })
             }
-            None => {
+            None => (|| -> PyResult<[i32; 2]> {
                 let entry = self.obj.get_item(rev)?;
                 if entry.len()? == 2 {
                     Ok([entry.get_item(0)?.extract()?, entry.get_item(1)?.extract()?])
                 } else {
                     Ok([entry.get_item(5)?.extract()?, entry.get_item(6)?.extract()?])
                 }
-            }
+            })()
+            .map_err(LoadError::Reader),
         }
     }
 

@@ -21,8 +21,9 @@ pub trait IndexReader {
     type Error;
     /// Number of revisions.
     fn len(&self) -> Result<usize, Self::Error>;
-    /// Parents of `rev` (`0 <= rev < len`), as the index stores them.
-    fn parents(&self, rev: i32) -> Result<[i32; 2], Self::Error>;
+    /// Parents of `rev` (`0 <= rev < len`), as the index stores them; an index that
+    /// refuses corrupt parents reports `ParentOutOfRange` as a graph error.
+    fn parents(&self, rev: i32) -> Result<[i32; 2], LoadError<Self::Error>>;
     /// The node of `rev`, or `None` for sources without nodes (plain parent lists).
     fn node(&self, rev: i32) -> Result<Option<Vec<u8>>, Self::Error>;
 }
@@ -72,8 +73,11 @@ impl Snapshot {
         let growing = Arc::make_mut(&mut table);
         growing.reserve(len - start);
         for rev in start..len {
-            let [p1, p2] = reader.parents(rev as i32).map_err(LoadError::Reader)?;
-            growing.push([Revision(p1), Revision(p2)])?;
+            let parents = reader.parents(rev as i32)?;
+            if parents.iter().any(|&p| p < -1 || p as i64 >= len as i64) {
+                return Err(GraphError::ParentOutOfRange(Revision(rev as i32)).into());
+            }
+            growing.push([Revision(parents[0]), Revision(parents[1])])?;
         }
         let tip = match len {
             0 => None,
@@ -277,7 +281,7 @@ mod tests {
         fn len(&self) -> Result<usize, ()> {
             Ok(self.0.borrow().len())
         }
-        fn parents(&self, rev: i32) -> Result<[i32; 2], ()> {
+        fn parents(&self, rev: i32) -> Result<[i32; 2], LoadError<()>> {
             Ok(self.0.borrow()[rev as usize].0)
         }
         fn node(&self, rev: i32) -> Result<Option<Vec<u8>>, ()> {
@@ -315,6 +319,11 @@ mod tests {
         assert!(matches!(
             Snapshot::load(&fake, None),
             Err(LoadError::Graph(GraphError::ParentNotBelowChild { .. }))
+        ));
+        let fake = Fake(RefCell::new(vec![([-1, -1], 1), ([7, -1], 2)]));
+        assert!(matches!(
+            Snapshot::load(&fake, None),
+            Err(LoadError::Graph(GraphError::ParentOutOfRange(Revision(1))))
         ));
     }
 

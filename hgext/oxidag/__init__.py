@@ -75,7 +75,8 @@ def extsetup(ui):
     if native.active():
         native._native.setthreads(_threads(ui))
         _hooks[:] = wrappers.install(extensions)
-    ui.debug(b'oxidag: %s\n' % native.reason())
+    if ui.debugflag:
+        ui.debug(b'oxidag: %s\n' % native.reason())
 
 
 def _threads(ui):

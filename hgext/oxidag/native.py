@@ -34,7 +34,7 @@ def _index_types():
     return tuple(types)
 
 
-_INDEX_TYPES = _index_types()
+_index_types_cache = []
 
 
 def backend():
@@ -78,6 +78,9 @@ def serves(index):
         # Mercurial's C and pure indexes answer len() and index[rev] with parents at
         # positions 5 and 6; anything else (Rust InnerRevlog indexes) stays Mercurial's.
         module = getattr(kind, '__module__', '') or ''
-        served = 'parsers' in module and issubclass(kind, _INDEX_TYPES)
+        if not _index_types_cache:
+            # Looked up on first use, not at import: `hg` startup stays cheap.
+            _index_types_cache.append(_index_types())
+        served = 'parsers' in module and issubclass(kind, _index_types_cache[0])
         _served_types[kind] = served
     return served
