@@ -7,7 +7,7 @@ PYTHON  := $(VENV)/bin/python
 HG      := $(VENV)/bin/hg
 NATIVE  := hgext/oxidag/_native.so
 
-.PHONY: all venv build demo test test-rust test-python test-backend lint bench clean bench-hg bench-hg-quick
+.PHONY: all venv build demo test test-install test-rust test-python test-backend lint bench clean bench-hg bench-hg-quick
 
 all: build
 
@@ -30,6 +30,7 @@ demo: build
 test: lint test-rust
 	$(MAKE) test-backend BACKEND=pyo3
 	$(MAKE) test-backend BACKEND=cpython
+	tests/test-install
 
 test-rust:
 	cargo test --release -p hg-core
@@ -38,6 +39,9 @@ test-rust:
 test-backend: build
 	OXIDAG_EXPECT_BACKEND=$(BACKEND) $(PYTHON) -m pytest -q tests
 	OXIDAG_EXPECT_BACKEND=$(BACKEND) tests/run-t-tests
+
+test-install: venv
+	tests/test-install
 
 lint:
 	cargo fmt --check
