@@ -18,7 +18,7 @@ Every query is also run without the extension: the outputs must be identical.
   hooks: 11 active
     revlog.ancestors
     revlog.incrementalmissingrevs
-    revlog.headrevs
+    mercurial.dagop.headrevs
     revlog.descendants
     revlog.children
     revlog._commonancestorsheads

@@ -420,6 +420,9 @@ pub fn common_ancestors_heads(
     if revs.len() <= 1 {
         return Ok(revs);
     }
+    if revs.len() < 64 {
+        return narrow_gca(graph, &revs);
+    }
     let count = revs.len();
     let poison = count;
     let max_rev = *revs.iter().max().expect("at least two revisions");
@@ -473,6 +476,62 @@ pub fn common_ancestors_heads(
                     interesting -= 1;
                 }
                 sp.copy_from_slice(&sv);
+            }
+        }
+    }
+    Ok(gca)
+}
+
+/// [`common_ancestors_heads`] for fewer than 64 distinct inputs: one `u64` mask a
+/// revision with the poison bit above the inputs' bits, as Mercurial's C
+/// (`find_gca_candidates`). `revs` are checked, distinct and not null.
+fn narrow_gca(graph: &impl Graph, revs: &[Revision]) -> Result<Vec<Revision>, GraphError> {
+    let count = revs.len();
+    let all_seen: u64 = (1u64 << count) - 1;
+    let poison: u64 = 1u64 << count;
+    let max_rev = *revs.iter().max().expect("at least two revisions");
+    let mut seen = vec![0u64; max_rev.index() + 1];
+    for (i, rev) in revs.iter().enumerate() {
+        seen[rev.index()] = 1 << i;
+    }
+    let mut gca = Vec::new();
+    let mut interesting = count as isize;
+    let mut v = max_rev.0;
+    while v >= 0 && interesting != 0 {
+        let rev = Revision(v);
+        v -= 1;
+        let mut sv = seen[rev.index()];
+        if sv == 0 {
+            continue;
+        }
+        if sv < poison {
+            interesting -= 1;
+            if sv == all_seen {
+                gca.push(rev);
+                sv |= poison;
+                if revs.contains(&rev) {
+                    // History is linear: `rev` is the only head.
+                    break;
+                }
+            }
+        }
+        for parent in checked_parents(graph, rev)? {
+            if parent.is_null() {
+                continue;
+            }
+            let sp = &mut seen[parent.index()];
+            if sv < poison {
+                if *sp == 0 {
+                    *sp = sv;
+                    interesting += 1;
+                } else if *sp != sv {
+                    *sp |= sv;
+                }
+            } else {
+                if *sp != 0 && *sp < poison {
+                    interesting -= 1;
+                }
+                *sp = sv;
             }
         }
     }

@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import collections
 
+from mercurial import dagop, revlog
 from mercurial.node import nullrev, wdirrev
 
 from . import native
 from .smartsets import nativeset
 from .compat import revset_walkers
+
+# The parents function revlog.headrevs(revs) hands to dagop.headrevs.
+_REVLOG_PARENTREVS = revlog.revlog.parentrevs
 
 # Above this many inputs Mercurial's C gives up and its Python returns a set.
 C_GCA_CAPACITY = 24
@@ -81,13 +85,23 @@ def incrementalmissingrevs(orig, self, common=None):
     return incrementalmissingancestors(native._native.MissingAncestors(self.index, common))
 
 
-def headrevs(orig, self, revs=None, stop_rev=None):
-    if revs is None or not _serves(self):
-        return orig(self, revs=revs, stop_rev=stop_rev)
+def headrevs(orig, revs, parentsfn):
+    """`dagop.headrevs`, natively when `parentsfn` is a served revlog's own
+    `parentrevs` (as `revlog.headrevs(revs)` passes it): `revlog.headrevs()` without
+    revisions keeps going straight to the C index, with no wrapper in the way."""
+    rlog = getattr(parentsfn, '__self__', None)
+    if (
+        getattr(parentsfn, '__func__', None) is not _REVLOG_PARENTREVS
+        or not _serves(rlog)
+    ):
+        return orig(revs, parentsfn)
     revs = list(revs)
     if wdirrev in revs:
-        return orig(self, revs=revs, stop_rev=stop_rev)
-    heads = set(native._native.headrevs(self.index, revs))
+        return orig(revs, parentsfn)
+    try:
+        heads = set(native._native.headrevs(rlog.index, revs))
+    except native._native.GraphError:
+        return orig(revs, parentsfn)
     # Build the very set dagop.headrevs builds (set(revs), then removals), so that
     # even its iteration order is Mercurial's.
     result = set(revs)
@@ -215,12 +229,10 @@ def revdescendants(orig, repo, revs, followfirst, startdepth=None, stopdepth=Non
 
 def install(extensions):
     """Wrap every hook point; returns their names for `hg debugoxidag`."""
-    from mercurial import revlog
-
     hooks = [
         (revlog.revlog, 'ancestors', ancestors),
         (revlog.revlog, 'incrementalmissingrevs', incrementalmissingrevs),
-        (revlog.revlog, 'headrevs', headrevs),
+        (dagop, 'headrevs', headrevs),
         (revlog.revlog, 'descendants', descendants),
         (revlog.revlog, 'children', children),
         (revlog.revlog, '_commonancestorsheads', commonancestorsheads_revs),
