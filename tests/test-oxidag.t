@@ -162,8 +162,22 @@ The fallback: Mercurial's own code, the same answers, and the reason shown.
   0 1 2 5 6 7 10 11 12 13 14  (no-eol)
   $ hg -R repo log -r 'only(14, 8)' -T '{rev} '
   0 1 2 5 6 7 10 11 12 13 14  (no-eol)
-  $ hg -R repo --debug log -r 'tip' -T '{rev}\n' 2>&1 | grep oxidag
-  oxidag: native (C index capsule ABI 3)
+Without its native module (a Rust-less install), the extension runs Mercurial's
+code, says why under --debug, and refuses oxidag.mode=native:
+
+  $ mkdir -p nonative/oxidag
+  $ cp $OXIDAG_EXTENSION/*.py nonative/oxidag/
+  $ hg -R repo --config extensions.oxidag=nonative/oxidag --debug log -r 'only(14, 8)' -T '{rev} ' 2>&1 | grep -v '^ \|^$'
+  oxidag: falling back to Mercurial: native module not importable: cannot import name '_native' from 'hgext_oxidag' (nonative/oxidag/__init__.py)
+  0 1 2 5 6 7 10 11 12 13 14 
+  $ hg --config extensions.oxidag=nonative/oxidag debugoxidag | grep 'backend\|reason\|hooks'
+  backend: python
+  reason: native module not importable: cannot import name '_native' from 'hgext_oxidag' (nonative/oxidag/__init__.py)
+  hooks: 0 active
+  $ hg --config extensions.oxidag=nonative/oxidag --config oxidag.mode=native version -q
+  abort: oxidag.mode=native but the native module is missing
+  (native module not importable: cannot import name '_native' from 'hgext_oxidag' (nonative/oxidag/__init__.py))
+  [255]
   $ hg --config oxidag.mode=bogus version -q
   oxidag: oxidag.mode must be one of auto, native, python, not bogus; using auto
   Mercurial Distributed SCM (version 7.2.4)

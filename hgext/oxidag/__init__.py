@@ -8,7 +8,8 @@ Mercurial's; only speed changes. Whatever the native module cannot serve falls
 back to Mercurial's own code.
 
 ``hg debugoxidag`` shows which backend runs (pyo3, cpython, or the Python
-fallback), why, and which hooks are active.
+fallback), why, and which hooks are active; ``--debug`` output says so when
+the native module is missing.
 
 Configuration (read from the user and system configuration, and ``--config``)::
 
@@ -32,6 +33,7 @@ from mercurial.i18n import _
 import os
 
 from mercurial import (
+    dispatch,
     error,
     extensions,
     registrar,
@@ -67,16 +69,23 @@ def extsetup(ui):
         )
         mode = b'auto'
     if mode == b'native' and native._native is None:
-        raise error.Abort(
-            _(b'oxidag.mode=native but the native module is missing'),
-            hint=native.reason(),
-        )
+        # An exception here would only become a warning: refuse every command.
+        extensions.wrapfunction(dispatch, 'runcommand', _refuse_without_native)
     native.mode = mode
     if native.active():
         native._native.setthreads(_threads(ui))
         _hooks[:] = wrappers.install(extensions)
-    if ui.debugflag:
-        ui.debug(b'oxidag: %s\n' % native.reason())
+    if native._native is None and mode == b'auto':
+        # Only an unexpected fallback is worth a line: Mercurial's own test suite
+        # runs commands with --debug and captures their output.
+        ui.debug(b'oxidag: falling back to Mercurial: %s\n' % native.reason())
+
+
+def _refuse_without_native(orig, *args, **kwargs):
+    raise error.Abort(
+        _(b'oxidag.mode=native but the native module is missing'),
+        hint=native.reason(),
+    )
 
 
 def _threads(ui):
