@@ -7,8 +7,6 @@ Mercurial's own answer is defined by its Python code (each says which).
 
 from __future__ import annotations
 
-import collections
-
 from mercurial import dagop, revlog
 from mercurial.node import nullrev, wdirrev
 
@@ -154,35 +152,13 @@ def ancestor(orig, self, a, b):
     return self.nullid
 
 
-# Recent lazy ancestor sets by descendant: callers ask many questions about the same
-# descendant (linkrev adjustment, phases, rebase), answered by one incremental sweep.
-_ANCESTOR_CACHE_SIZE = 8
-_ancestor_cache = collections.OrderedDict()
-
-
 def isancestorrev(orig, self, a, b):
     if not _serves(self) or wdirrev in (a, b):
         return orig(self, a, b)
-    # Mercurial's own shortcuts, in its order.
-    if a == nullrev or a == b:
-        return True
-    if a > b:
-        return False
-    index = self.index
-    key = (id(index), b)
-    entry = _ancestor_cache.get(key)
     try:
-        if entry is None or entry[0] is not index:
-            entry = (index, native._native.LazyAncestors(index, [b], 0, True))
-            _ancestor_cache[key] = entry
-            if len(_ancestor_cache) > _ANCESTOR_CACHE_SIZE:
-                _ancestor_cache.popitem(last=False)
-        else:
-            _ancestor_cache.move_to_end(key)
-        return a in entry[1]
-    except (native._native.GraphError, RuntimeError):
-        # Invalid revisions (Mercurial raises its own error) or a strip since.
-        _ancestor_cache.pop(key, None)
+        return native._native.isancestor(self.index, a, b)
+    except native._native.GraphError:
+        # Invalid revisions: Mercurial raises its own error.
         return orig(self, a, b)
 
 
