@@ -112,6 +112,14 @@ impl IndexReader for PyIndex<'_, '_> {
         }
     }
 
+    fn node_is(&self, rev: i32, expected: &[u8]) -> PyResult<bool> {
+        match self.capi {
+            // Safety: GIL held; `obj` is an instance of the C index type.
+            Some(capi) => Ok(unsafe { capi.node_is(self.obj.as_ptr().cast(), rev, expected) }),
+            None => Ok(self.node(rev)?.as_deref() == Some(expected)),
+        }
+    }
+
     fn node(&self, rev: i32) -> PyResult<Option<Vec<u8>>> {
         match self.capi {
             // Safety: GIL held; `obj` is an instance of the C index type.

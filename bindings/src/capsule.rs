@@ -107,14 +107,32 @@ impl CApi {
     /// # Safety
     /// As for [`CApi::len`].
     pub unsafe fn node(&self, index: *mut c_void, rev: i32, node_len: usize) -> Option<Vec<u8>> {
+        // Safety: per this function's contract.
+        unsafe { self.node_slice(index, rev, node_len) }.map(<[u8]>::to_vec)
+    }
+
+    /// Whether the node of `rev` is `expected`, without copying it.
+    ///
+    /// # Safety
+    /// As for [`CApi::len`].
+    pub unsafe fn node_is(&self, index: *mut c_void, rev: i32, expected: &[u8]) -> bool {
+        // Safety: per this function's contract.
+        let node = unsafe { self.node_slice(index, rev, expected.len()) };
+        node == Some(expected)
+    }
+
+    /// # Safety
+    /// As for [`CApi::len`]; the slice must not outlive the index or a change to it.
+    unsafe fn node_slice(&self, index: *mut c_void, rev: i32, node_len: usize) -> Option<&[u8]> {
         // Safety: per this function's contract; NULL is returned past the end.
         let ptr = unsafe { (self.table().index_node)(index, rev as isize) };
         if ptr.is_null() {
             None
         } else {
             // Safety: the C index hands out a pointer to the node's bytes, of the
-            // node length of the revlog (20 or 32), alive while the index is.
-            Some(unsafe { std::slice::from_raw_parts(ptr as *const u8, node_len) }.to_vec())
+            // node length of the revlog (20 or 32, and we read at most 20), alive
+            // while the index is and unchanged.
+            Some(unsafe { std::slice::from_raw_parts(ptr as *const u8, node_len) })
         }
     }
 

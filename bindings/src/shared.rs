@@ -26,6 +26,12 @@ pub trait IndexReader {
     fn parents(&self, rev: i32) -> Result<[i32; 2], LoadError<Self::Error>>;
     /// The node of `rev`, or `None` for sources without nodes (plain parent lists).
     fn node(&self, rev: i32) -> Result<Option<Vec<u8>>, Self::Error>;
+
+    /// Whether the node of `rev` is `expected`. Asked before every answer a lazy
+    /// object gives, so readers that can compare without copying should.
+    fn node_is(&self, rev: i32, expected: &[u8]) -> Result<bool, Self::Error> {
+        Ok(self.node(rev)?.as_deref() == Some(expected))
+    }
 }
 
 /// Why a table could not be loaded.
@@ -103,11 +109,11 @@ impl Snapshot {
         if len < mine {
             return Ok(false);
         }
-        if mine == 0 || self.tip.is_none() {
+        match &self.tip {
+            Some(tip) if mine > 0 => reader.node_is(mine as i32 - 1, tip),
             // Nothing copied, or a source without nodes: length is all we can check.
-            return Ok(true);
+            _ => Ok(true),
         }
-        Ok(reader.node(mine as i32 - 1)? == self.tip)
     }
 
     /// Whether answers computed on this snapshot are still answers for the index.
