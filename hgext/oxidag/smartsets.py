@@ -13,14 +13,9 @@ from __future__ import annotations
 from mercurial import smartset
 
 
-class nativeset(smartset.abstractsmartset):
-    """`generatorset(gen, iterasc)` over a fully known native set."""
-
-    def __init__(self, native, iterasc):
-        self._native = native
-        self._iterasc = iterasc
-        # As generatorset: ascending until sorted or reversed, whatever `iterasc`.
-        self._ascending = True
+class _nativemembers:
+    """What both classes answer from `self._native`, in the order `isascending()`
+    gives."""
 
     def __contains__(self, rev):
         return rev in self._native
@@ -33,14 +28,42 @@ class nativeset(smartset.abstractsmartset):
     def __len__(self):
         return len(self._native)
 
+    def __iter__(self):
+        return iter(self._native) if self.isascending() else self._native.descending()
+
+    def min(self):
+        value = self._native.min()
+        if value is None:
+            raise ValueError(b'arg is an empty sequence')
+        return value
+
+    def max(self):
+        value = self._native.max()
+        if value is None:
+            raise ValueError(b'arg is an empty sequence')
+        return value
+
+    def first(self):
+        return self._native.min() if self.isascending() else self._native.max()
+
+    def last(self):
+        return self._native.max() if self.isascending() else self._native.min()
+
+
+class nativeset(_nativemembers, smartset.abstractsmartset):
+    """`generatorset(gen, iterasc)` over a fully known native set."""
+
+    def __init__(self, native, iterasc):
+        self._native = native
+        self._iterasc = iterasc
+        # As generatorset: ascending until sorted or reversed, whatever `iterasc`.
+        self._ascending = True
+
     def fastasc(self):
         return iter(self._native)
 
     def fastdesc(self):
         return self._native.descending()
-
-    def __iter__(self):
-        return self.fastasc() if self._ascending else self.fastdesc()
 
     def sort(self, reverse=False):
         self._ascending = not reverse
@@ -56,24 +79,6 @@ class nativeset(smartset.abstractsmartset):
 
     def istopo(self):
         return False
-
-    def min(self):
-        value = self._native.min()
-        if value is None:
-            raise ValueError(b'arg is an empty sequence')
-        return value
-
-    def max(self):
-        value = self._native.max()
-        if value is None:
-            raise ValueError(b'arg is an empty sequence')
-        return value
-
-    def first(self):
-        return self._native.min() if self._ascending else self._native.max()
-
-    def last(self):
-        return self._native.max() if self._ascending else self._native.min()
 
     def __and__(self, other):
         if isinstance(other, nativeset):
@@ -98,7 +103,7 @@ class nativeset(smartset.abstractsmartset):
         return '<%s%s>' % (name.decode(), '+' if self._ascending else '-')
 
 
-class nativefilteredset(smartset.filteredset):
+class nativefilteredset(_nativemembers, smartset.filteredset):
     """`filteredset(subset, condition)` whose members are known natively.
 
     Its order is its subset's (a `nativeset`, so it follows `sort`/`reverse` made
@@ -109,17 +114,6 @@ class nativefilteredset(smartset.filteredset):
         super().__init__(subset, condition, condrepr)
         self._native = native
 
-    def __contains__(self, rev):
-        return rev in self._native
-
-    def __nonzero__(self):
-        return bool(self._native)
-
-    __bool__ = __nonzero__
-
-    def __len__(self):
-        return len(self._native)
-
     @property
     def fastasc(self):
         return lambda: iter(self._native)
@@ -127,30 +121,6 @@ class nativefilteredset(smartset.filteredset):
     @property
     def fastdesc(self):
         return self._native.descending
-
-    def __iter__(self):
-        return iter(self._native) if self.isascending() else self._native.descending()
-
-    def first(self):
-        return self._native.min() if self.isascending() else self._native.max()
-
-    def last(self):
-        return self._native.max() if self.isascending() else self._native.min()
-
-    def min(self):
-        value = self._native.min()
-        if value is None:
-            raise ValueError(b'arg is an empty sequence')
-        return value
-
-    def max(self):
-        value = self._native.max()
-        if value is None:
-            raise ValueError(b'arg is an empty sequence')
-        return value
-
-    def __repr__(self):
-        return smartset.filteredset.__repr__(self)
 
 
 # `hg debugrevspec` prints type names: keep Mercurial's.
