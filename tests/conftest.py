@@ -14,6 +14,39 @@ HG = os.path.join(os.path.dirname(sys.executable), "hg")
 SHARED_DAGS = os.path.join(os.path.dirname(CHECKOUT), "shared", "dags")
 HG_ENV = dict(os.environ, HGRCPATH="", HGPLAIN="1", HGUSER="test <test@example.org>")
 
+# Revsets that walk ancestry, for repositories of at least 300 revisions: the
+# extension's output must equal Mercurial's (tests/test_extension.py runs them
+# through `hg log`, tests/test_revset_differential.py compares smartsets).
+REVSETS = [
+    "ancestors(tip)",
+    "::tip",
+    "ancestors(tip) and not ancestors(5)",
+    "only(tip, 10)",
+    "only(tip, 50)",
+    "descendants(3)",
+    "3::",
+    "3::tip",
+    "roots(ancestors(tip))",
+    "heads(all())",
+    "heads(::tip)",
+    "children(2)",
+    "commonancestors(tip + p1(tip))",
+    "ancestor(tip, 7)",
+    "first(ancestors(tip), 5)",
+    "last(::tip, 3)",
+    "reverse(::tip)",
+    "sort(descendants(1), -rev)",
+    "ancestors(tip, depth=3)",
+    "ancestors(tip, depth=6, startdepth=3)",
+    "tip#generations[-4:-2]",
+    "tip#generations[-2:2]",
+    "ancestors(tip) and ancestors(150, startdepth=2)",
+    "_firstancestors(tip)",
+    "tip % 5",
+    "10 and ::heads(all())",
+    "::heads(all()) and 10::",
+]
+
 sys.path.insert(0, CONTRIB)
 # The extension as a package (`oxidag`), so that its modules and tests share one
 # `oxidag._native` (a native module is initialised once per process).

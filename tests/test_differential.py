@@ -67,6 +67,17 @@ def check_graph(native, index, parents, rng, rounds=8):
 
         subset = sample(rng, n, 12)
         assert set(native.headrevs(index, subset)) == dagop.headrevs(subset, pf)
+        # A native set where a list is taken: the same answers, no Python ints made.
+        members = native.RevisionSet(subset)
+        assert native.headrevs(index, members) == sorted(dagop.headrevs(members.tolist(), pf))
+        assert list(native.onlyset(index, members, native.RevisionSet(bases))) == sorted(
+            ancestor.incrementalmissingancestors(pf, bases).missingancestors(members.tolist())
+        )
+        start, end = sorted(rng.randrange(-2, n + 2) for _ in range(2))
+        hidden = set(sample(rng, n, 6, null=False))
+        span = native.RevisionSet.span(start, end, hidden)
+        assert list(span) == [r for r in range(max(start, 0), end) if r not in hidden]
+        assert list(native.RevisionSet.span(start, end, native.RevisionSet(hidden))) == list(span)
         inputs = sample(rng, n, 30, null=False) or [0]
         gca = ancestor.commonancestorsheads(pf, *inputs)
         assert native.commonancestorsheads(index, *inputs) == sorted(gca, reverse=True)
@@ -87,6 +98,9 @@ def check_graph(native, index, parents, rng, rounds=8):
             else:
                 continue
             assert native.reachableroots(index, minroot, hs, rs, path) == sorted(expected_rr)
+            if nullrev not in rs:  # a native set cannot hold it (x::y falls back then)
+                as_set = native.reachablerootsset(index, minroot, native.RevisionSet(hs), native.RevisionSet(rs), path)
+                assert list(as_set) == sorted(expected_rr)
         walk_revs = sample(rng, n, 3, null=False) or [n - 1]
         start, stop = rng.choice([None, 0, 1, 2]), rng.choice([None, 0, 1, 2, 5])
         for followfirst in (False, True):

@@ -185,14 +185,20 @@ fn check_valid(py: Python<'_>, index: &PyObject, snapshot: &Snapshot) -> PyResul
 }
 
 fn revs_arg(py: Python<'_>, revs: &PyObject) -> PyResult<Vec<Revision>> {
+    if let Ok(set) = revs.cast_as::<RevisionSet>(py) {
+        return Ok(set.set(py).iter().collect());
+    }
     revs.iter(py)?
         .map(|item| shared::revision(item?.extract::<i64>(py)?).map_err(|e| graph_error(py, e)))
         .collect()
 }
 
 fn set_arg(py: Python<'_>, revs: Option<&PyObject>) -> PyResult<Option<CoreSet>> {
-    revs.map(|r| Ok(ops::split_null(revs_arg(py, r)?).0))
-        .transpose()
+    revs.map(|r| match r.cast_as::<RevisionSet>(py) {
+        Ok(set) => Ok(CoreSet::clone(set.set(py))),
+        Err(_) => Ok(ops::split_null(revs_arg(py, r)?).0),
+    })
+    .transpose()
 }
 
 fn core<T>(py: Python<'_>, result: Result<T, CoreError>) -> PyResult<T> {
@@ -380,6 +386,13 @@ py_class!(class RevisionSet |py| {
 
     def __new__(_cls, revs: Option<PyObject> = None) -> PyResult<RevisionSet> {
         RevisionSet::create_instance(py, Arc::new(set_arg(py, revs.as_ref())?.unwrap_or_default()))
+    }
+
+    // Every revision in `start..end` but `excluded`: a revset span, made without
+    // Python ints.
+    @staticmethod
+    def span(start: i64, end: i64, excluded: Option<PyObject> = None) -> PyResult<RevisionSet> {
+        native_set(py, ops::span(start, end, set_arg(py, excluded.as_ref())?.as_ref()))
     }
 
     def __contains__(&self, rev: PyObject) -> PyResult<bool> {
@@ -570,6 +583,30 @@ fn reachableroots(
     roots: &PyObject,
     includepath: bool,
 ) -> PyResult<Vec<i32>> {
+    reachable(py, index, minroot, heads, roots, includepath).map(ops::ints)
+}
+
+/// `reachableroots` as a native set (the revset `x::y`); `nullrev` is never a member.
+fn reachablerootsset(
+    py: Python<'_>,
+    index: &PyObject,
+    minroot: i64,
+    heads: &PyObject,
+    roots: &PyObject,
+    includepath: bool,
+) -> PyResult<RevisionSet> {
+    let revs = reachable(py, index, minroot, heads, roots, includepath)?;
+    native_set(py, revs.into_iter().collect())
+}
+
+fn reachable(
+    py: Python<'_>,
+    index: &PyObject,
+    minroot: i64,
+    heads: &PyObject,
+    roots: &PyObject,
+    includepath: bool,
+) -> PyResult<Vec<Revision>> {
     let (heads, roots) = (revs_arg(py, heads)?, revs_arg(py, roots)?);
     compute(py, index, |t| {
         ops::reachable_roots(t, shared::bound(minroot), &heads, &roots, includepath)
@@ -781,6 +818,10 @@ fn module_init(py: Python<'_>, m: &PyModule) -> PyResult<()> {
         (
             "reachableroots",
             py_fn!(py, reachableroots(index: &PyObject, minroot: i64, heads: &PyObject, roots: &PyObject, includepath: bool = false)),
+        ),
+        (
+            "reachablerootsset",
+            py_fn!(py, reachablerootsset(index: &PyObject, minroot: i64, heads: &PyObject, roots: &PyObject, includepath: bool = false)),
         ),
         (
             "commonancestorsheads",

@@ -171,6 +171,9 @@ fn check_valid(py: Python<'_>, index: &Py<PyAny>, snapshot: &Snapshot) -> PyResu
 }
 
 fn revs_arg(revs: &Bound<'_, PyAny>) -> PyResult<Vec<Revision>> {
+    if let Ok(set) = revs.cast::<PyRevisionSet>() {
+        return Ok(set.get().set.iter().collect());
+    }
     let py = revs.py();
     revs.try_iter()?
         .map(|item| shared::revision(item?.extract::<i64>()?).map_err(|e| graph_error(py, e)))
@@ -178,8 +181,11 @@ fn revs_arg(revs: &Bound<'_, PyAny>) -> PyResult<Vec<Revision>> {
 }
 
 fn set_arg(revs: Option<&Bound<'_, PyAny>>) -> PyResult<Option<CoreSet>> {
-    revs.map(|r| Ok(ops::split_null(revs_arg(r)?).0))
-        .transpose()
+    revs.map(|r| match r.cast::<PyRevisionSet>() {
+        Ok(set) => Ok(CoreSet::clone(&set.get().set)),
+        Err(_) => Ok(ops::split_null(revs_arg(r)?).0),
+    })
+    .transpose()
 }
 
 fn core<T>(py: Python<'_>, result: Result<T, CoreError>) -> PyResult<T> {
@@ -454,6 +460,18 @@ impl PyRevisionSet {
         })
     }
 
+    /// Every revision in `start..end` but `excluded`: a revset span, made without
+    /// Python ints.
+    #[staticmethod]
+    #[pyo3(signature = (start, end, excluded=None))]
+    fn span(start: i64, end: i64, excluded: Option<&Bound<'_, PyAny>>) -> PyResult<Self> {
+        Ok(native_set(ops::span(
+            start,
+            end,
+            set_arg(excluded)?.as_ref(),
+        )))
+    }
+
     fn __contains__(&self, rev: &Bound<'_, PyAny>) -> bool {
         ops::member(rev.extract::<i64>().ok()).is_some_and(|r| self.set.contains(r))
     }
@@ -637,6 +655,30 @@ fn reachableroots(
     roots: &Bound<'_, PyAny>,
     includepath: bool,
 ) -> PyResult<Vec<i32>> {
+    reachable(index, minroot, heads, roots, includepath).map(ops::ints)
+}
+
+/// `reachableroots` as a native set (the revset `x::y`); `nullrev` is never a member.
+#[pyfunction]
+#[pyo3(signature = (index, minroot, heads, roots, includepath=false))]
+fn reachablerootsset(
+    index: &Bound<'_, PyAny>,
+    minroot: i64,
+    heads: &Bound<'_, PyAny>,
+    roots: &Bound<'_, PyAny>,
+    includepath: bool,
+) -> PyResult<PyRevisionSet> {
+    reachable(index, minroot, heads, roots, includepath)
+        .map(|revs| native_set(revs.into_iter().collect()))
+}
+
+fn reachable(
+    index: &Bound<'_, PyAny>,
+    minroot: i64,
+    heads: &Bound<'_, PyAny>,
+    roots: &Bound<'_, PyAny>,
+    includepath: bool,
+) -> PyResult<Vec<Revision>> {
     let (heads, roots) = (revs_arg(heads)?, revs_arg(roots)?);
     compute(index, |t| {
         ops::reachable_roots(t, shared::bound(minroot), &heads, &roots, includepath)
@@ -770,6 +812,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
         wrap_pyfunction!(children, m)?,
         wrap_pyfunction!(descendants, m)?,
         wrap_pyfunction!(reachableroots, m)?,
+        wrap_pyfunction!(reachablerootsset, m)?,
         wrap_pyfunction!(commonancestorsheads, m)?,
         wrap_pyfunction!(ancestors, m)?,
         wrap_pyfunction!(isancestor, m)?,

@@ -239,7 +239,8 @@ impl SetCursor {
     }
 }
 
-fn ints(revs: impl IntoIterator<Item = Revision>) -> Vec<i32> {
+/// Plain ints, in the given order.
+pub fn ints(revs: impl IntoIterator<Item = Revision>) -> Vec<i32> {
     revs.into_iter().map(|r| r.0).collect()
 }
 
@@ -267,15 +268,25 @@ pub fn graph_heads(table: &Table, filtered: Option<&RevisionSet>, stop: Option<u
     ))
 }
 
-/// `reachableroots2`, ascending.
+/// `reachableroots2`, ascending (`nullrev` first when it is a reachable root).
 pub fn reachable_roots(
     table: &Table,
     minroot: Revision,
     heads: &[Revision],
     roots: &[Revision],
     include_path: bool,
-) -> Result<Vec<i32>, GraphError> {
-    dagops::reachable_roots(table.as_ref(), minroot, heads, roots, include_path).map(ints)
+) -> Result<Vec<Revision>, GraphError> {
+    dagops::reachable_roots(table.as_ref(), minroot, heads, roots, include_path)
+}
+
+/// The revset span `start..end` without `excluded` (a repoview's hidden revisions).
+pub fn span(start: i64, end: i64, excluded: Option<&RevisionSet>) -> RevisionSet {
+    let clamp = |v: i64| Revision(v.clamp(0, i32::MAX as i64) as i32);
+    let mut set = RevisionSet::span(clamp(start), clamp(end));
+    if let Some(excluded) = excluded {
+        set.difference_with(excluded);
+    }
+    set
 }
 
 /// Heads of the common ancestors, descending (C's order).

@@ -200,6 +200,29 @@ impl RevisionSet {
         }
     }
 
+    /// Every revision in `start..end` (a revset span), built a page at a time.
+    pub fn span(start: Revision, end: Revision) -> Self {
+        let (start, end) = (start.0.max(0) as usize, end.0.max(0) as usize);
+        let mut set = RevisionSet::new();
+        if start >= end {
+            return set;
+        }
+        let first_page = start / PAGE_BITS;
+        set.pages = (0..end.div_ceil(PAGE_BITS))
+            .map(|page| (page >= first_page).then(|| Box::new([!0u64; PAGE_WORDS])))
+            .collect();
+        set.truncate(end);
+        if let Some(first) = set.pages[first_page].as_deref_mut() {
+            let from = start % PAGE_BITS;
+            for word in &mut first[..from / WORD_BITS] {
+                *word = 0;
+            }
+            first[from / WORD_BITS] &= !0u64 << (from % WORD_BITS);
+        }
+        set.len = end - start;
+        set
+    }
+
     /// Remove every member not below `len` (after a strip).
     pub fn truncate(&mut self, len: usize) {
         let keep_pages = len.div_ceil(PAGE_BITS);
@@ -471,6 +494,25 @@ mod tests {
 
     fn revs(set: &RevisionSet) -> Vec<i32> {
         set.iter().map(|r| r.0).collect()
+    }
+
+    #[test]
+    fn span_equals_collected_range() {
+        for (start, end) in [
+            (0, 0),
+            (3, 2),
+            (0, 1),
+            (5, 64),
+            (63, 65),
+            (4095, 4097),
+            (100, 20_000),
+            (-1, 3),
+        ] {
+            let expected: RevisionSet = (start.max(0)..end).map(Revision).collect();
+            let span = RevisionSet::span(Revision(start), Revision(end));
+            assert_eq!(revs(&span), revs(&expected), "{}..{}", start, end);
+            assert_eq!(span.len(), expected.len());
+        }
     }
 
     #[test]

@@ -40,7 +40,7 @@ from mercurial import (
     util,
 )
 
-from . import native, wrappers
+from . import native, revsets, wrappers
 
 testedwith = b'7.2.4'
 minimumhgversion = b'7.2'
@@ -74,7 +74,7 @@ def extsetup(ui):
     native.mode = mode
     if native.active():
         native._native.setthreads(_threads(ui))
-        _hooks[:] = wrappers.install(extensions)
+        _hooks[:] = wrappers.install(extensions) + revsets.install(extensions)
     if native._native is None and mode == b'auto':
         # Only an unexpected fallback is worth a line: Mercurial's own test suite
         # runs commands with --debug and captures their output.

@@ -1,16 +1,25 @@
 """Smartsets backed by a native revision set.
 
-They stand where Mercurial's revset walkers return a `generatorset` (ancestors,
-descendants) and behave as that generatorset does once its generator is consumed:
-same iteration order and order flags, same `first`/`last`, same repr (it shows in
-`hg debugrevspec`). The difference: `len`, `in`, `min`, `max` and iteration are
-answered by the native set, and `&` / `-` between two of them are computed in Rust
-(the result keeps Mercurial's `filteredset` shape, order and repr).
+Each stands where Mercurial returns a smartset of its own and behaves as that one
+does: same iteration order and order flags, same `first`/`last`, same repr (it
+shows in `hg debugrevspec`), same result types of `&` and `-`:
+
+- `nativeset`: the `generatorset` of the revset walkers (ancestors, descendants),
+  once its generator is consumed;
+- `nativebaseset`: a `baseset` built from a Python set (`only()`, `heads()`,
+  `children()`) or from a sorted list (`x::y`);
+- `nativefilteredset`: a `filteredset` whose members are known natively.
+
+The difference: `len`, `in`, `min`, `max` and iteration are answered by the native
+set, and set algebra between them is computed in Rust.
 """
 
 from __future__ import annotations
 
-from mercurial import smartset
+from mercurial import smartset, util
+from mercurial.node import wdirrev
+
+from . import native
 
 
 class _nativemembers:
@@ -29,7 +38,11 @@ class _nativemembers:
         return len(self._native)
 
     def __iter__(self):
-        return iter(self._native) if self.isascending() else self._native.descending()
+        if self.isascending():
+            return iter(self._native)
+        if self.isdescending():
+            return self._native.descending()
+        return super().__iter__()  # a filteredset's subset in no order
 
     def min(self):
         value = self._native.min()
@@ -44,10 +57,18 @@ class _nativemembers:
         return value
 
     def first(self):
-        return self._native.min() if self.isascending() else self._native.max()
+        if self.isascending():
+            return self._native.min()
+        if self.isdescending():
+            return self._native.max()
+        return super().first()
 
     def last(self):
-        return self._native.max() if self.isascending() else self._native.min()
+        if self.isascending():
+            return self._native.max()
+        if self.isdescending():
+            return self._native.min()
+        return super().last()
 
 
 class nativeset(_nativemembers, smartset.abstractsmartset):
@@ -123,5 +144,70 @@ class nativefilteredset(_nativemembers, smartset.filteredset):
         return self._native.descending
 
 
+class nativebaseset(_nativemembers, smartset.baseset):
+    """`baseset(data)` with `data` a Python set of the members (`fromset`), or their
+    sorted list, then sorted. The list and the set are made only if asked for."""
+
+    def __init__(self, native, fromset=True):
+        self._native = native
+        self._ascending = True
+        self._istopo = False
+        self._datarepr = None
+        # Whether Mercurial's baseset would hold `_set` (its set operations use
+        # Python's when both sides do): from the start if built from a set, else
+        # once asked for membership.
+        self._hasset = fromset
+
+    @util.propertycache
+    def __contains__(self):
+        self._hasset = True
+        return self._native.__contains__
+
+    @util.propertycache
+    def _set(self):
+        return set(self._native)
+
+    @util.propertycache
+    def _asclist(self):
+        return self._native.tolist()
+
+    @util.propertycache
+    def _list(self):
+        return self._native.tolist()
+
+    def fastasc(self):
+        return iter(self._native)
+
+    def fastdesc(self):
+        return self._native.descending()
+
+    def _fastsetop(self, other, op):
+        if self._hasset and _hasset(other):
+            # Mercurial's Python set operation: a baseset in self's order.
+            other = other._native if isinstance(other, nativebaseset) else _revisions(other._set)
+            result = nativebaseset(getattr(self._native, op)(other))
+            result._ascending, result._istopo = self._ascending, self._istopo
+            return result
+        if op == '__sub__' and not hasattr(other, 'isascending'):
+            # `set - hidden revisions`: the filteredset Mercurial makes, on native sets.
+            c = other.__contains__
+            members = self._native - _revisions(other)
+            return nativefilteredset(self, members, lambda r: not c(r), (b'<not %r>', other))
+        return getattr(smartset.abstractsmartset, op)(self, other)
+
+
+def _hasset(revs):
+    if isinstance(revs, nativebaseset):
+        return revs._hasset
+    return type(revs) is smartset.baseset and '_set' in revs.__dict__
+
+
+def _revisions(revs):
+    """A native set of the revisions among `revs` (nullrev and the working
+    directory cannot be members of a native set, nor of its `&` or `-`)."""
+    return native._native.RevisionSet(r for r in revs if 0 <= r < wdirrev)
+
+
 # `hg debugrevspec` prints type names: keep Mercurial's.
 nativefilteredset.__name__ = 'filteredset'
+nativebaseset.__name__ = 'baseset'

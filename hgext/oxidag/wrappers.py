@@ -7,7 +7,7 @@ Mercurial's own answer is defined by its Python code (each says which).
 
 from __future__ import annotations
 
-from mercurial import dagop, revlog
+from mercurial import ancestor as ancestormod, dagop, revlog
 from mercurial.node import nullrev, wdirrev
 
 from . import native
@@ -49,38 +49,54 @@ def ancestors(orig, self, revs, stoprev=0, inclusive=False):
 
 
 class incrementalmissingancestors:
-    """`ancestor.incrementalmissingancestors`'s interface over the native object:
-    `bases` is an attribute there (a method natively)."""
+    """`ancestor.incrementalmissingancestors`'s interface over the native object
+    (`bases` is an attribute there, a method natively). Given the working directory
+    revision, it hands its state to Mercurial's own object, whose answer (an error,
+    or none when the revision is also a base) is defined by its Python code."""
 
-    def __init__(self, inner):
+    def __init__(self, inner, pfunc):
         self._inner = inner
+        self._pfunc = pfunc
+        self._python = None
+
+    def _serving(self, revs=()):
+        if self._python is None and wdirrev in revs:
+            self._python = ancestormod.incrementalmissingancestors(self._pfunc, self._inner.bases())
+        return self._python or self._inner
 
     @property
     def bases(self):
+        if self._python is not None:
+            return self._python.bases
         return self._inner.bases()
 
     def hasbases(self):
-        return self._inner.hasbases()
+        return self._serving().hasbases()
 
     def addbases(self, newbases):
-        self._inner.addbases(newbases)
+        newbases = list(newbases)
+        self._serving(newbases).addbases(newbases)
 
     def basesheads(self):
-        return self._inner.basesheads()
+        return self._serving().basesheads()
 
     def removeancestorsfrom(self, revs):
-        self._inner.removeancestorsfrom(revs)
+        self._serving(revs).removeancestorsfrom(revs)
 
     def missingancestors(self, revs):
-        return self._inner.missingancestors(revs)
+        revs = list(revs)
+        return self._serving(revs).missingancestors(revs)
 
 
 def incrementalmissingrevs(orig, self, common=None):
     if not _serves(self):
         return orig(self, common=common)
-    if common is None:
-        common = [nullrev]
-    return incrementalmissingancestors(native._native.MissingAncestors(self.index, common))
+    common = [nullrev] if common is None else list(common)
+    if wdirrev in common:
+        return orig(self, common=common)
+    return incrementalmissingancestors(
+        native._native.MissingAncestors(self.index, common), self.parentrevs
+    )
 
 
 def headrevs(orig, revs, parentsfn):

@@ -1,0 +1,50 @@
+"""Evaluate revsets in one Mercurial process and print, for each, what a user or an
+extension could observe: the smartset's structure as `hg debugrevspec -s` prints
+it, its revisions in iteration order, len, first and last, or the error.
+
+    python revsetdump.py REPO none|auto|python [--hidden] < expressions
+
+`none` runs Mercurial alone; `auto` and `python` load oxidag (from this checkout)
+in that mode. Experimental evolution is on, so obsolete changesets are hidden
+(`--hidden`: the unfiltered repository).
+"""
+
+import os
+import sys
+
+from mercurial import extensions, hg, initialization, ui as uimod
+from mercurial.utils import stringutil
+
+EXTENSION = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "hgext", "oxidag")
+
+
+def describe(repo, expr):
+    try:
+        revs = repo.anyrevs([expr], user=True)
+        members = b" ".join(b"%d" % r for r in revs)
+        facts = b"len %d first %r last %r" % (len(revs), revs.first(), revs.last())
+        return b"\n".join([stringutil.prettyrepr(revs), members, facts])
+    except Exception as exc:  # compared between runs like any result
+        return b"error %s: %s" % (type(exc).__name__.encode(), stringutil.forcebytestr(exc))
+
+
+def main():
+    initialization.init()  # as hg does: every predicate registered
+    path, mode = sys.argv[1], sys.argv[2]
+    ui = uimod.ui.load()
+    ui.setconfig(b"experimental", b"evolution", b"all")
+    if mode != "none":
+        ui.setconfig(b"extensions", b"oxidag", EXTENSION.encode())
+        ui.setconfig(b"oxidag", b"mode", mode.encode())
+        extensions.loadall(ui)
+    repo = hg.repository(ui, path.encode())
+    if "--hidden" in sys.argv[3:]:
+        repo = repo.unfiltered()
+    out = sys.stdout.buffer
+    for line in sys.stdin.buffer:
+        expr = line.rstrip(b"\n")
+        out.write(b"== %s\n%s\n" % (expr, describe(repo, expr)))
+
+
+if __name__ == "__main__":
+    main()
