@@ -110,6 +110,15 @@ def check_graph(native, index, parents, rng, rounds=8):
             )
             native_walk = native.revancestors(index, walk_revs, followfirst, start, stop)
             assert list(native_walk.descending()) == list(walked)
+            # Descendants: the same walk over children (dag_util._builddescendantsmap).
+            children = {r: [] for r in range(n)}
+            for r in range(n):
+                for p in pf_walk(r):
+                    if p != nullrev:
+                        children[p].append(r)
+            down = dag_util._walkrevtree(children.__getitem__, smartset.baseset(walk_revs), start, stop, False)
+            native_down = native.revdescendants(index, walk_revs, followfirst, start or 0, stop)
+            assert list(native_down) == list(down)
         a, b = rng.randrange(-1, n), rng.randrange(n)
         expected_anc = a == nullrev or a == b or (a < b and bool(dagop._reachablerootspure(pf, a, [a], [b], False)))
         assert native.isancestor(index, a, b) == expected_anc

@@ -715,6 +715,34 @@ fn revancestors(
     )
 }
 
+/// The revset descendant walk (`dag_util.revdescendants`) as a native set: `revs`
+/// included, first parents only with `followfirst`, optionally depth-limited,
+/// `filteredrevs` skipped.
+fn revdescendants(
+    py: Python<'_>,
+    index: &PyObject,
+    revs: &PyObject,
+    followfirst: bool,
+    startdepth: Option<i64>,
+    stopdepth: Option<i64>,
+    filteredrevs: Option<PyObject>,
+) -> PyResult<RevisionSet> {
+    let (revs, filtered) = (revs_arg(py, revs)?, set_arg(py, filteredrevs.as_ref())?);
+    native_set(
+        py,
+        compute(py, index, |t| {
+            ops::revset_descendants(
+                t,
+                revs,
+                followfirst,
+                startdepth,
+                stopdepth,
+                filtered.as_ref(),
+            )
+        })?,
+    )
+}
+
 /// Every ancestor as a native set (`::revs`).
 fn ancestorsset(
     py: Python<'_>,
@@ -849,6 +877,10 @@ fn module_init(py: Python<'_>, m: &PyModule) -> PyResult<()> {
         (
             "revancestors",
             py_fn!(py, revancestors(index: &PyObject, revs: &PyObject, followfirst: bool = false, startdepth: Option<i64> = None, stopdepth: Option<i64> = None)),
+        ),
+        (
+            "revdescendants",
+            py_fn!(py, revdescendants(index: &PyObject, revs: &PyObject, followfirst: bool = false, startdepth: Option<i64> = None, stopdepth: Option<i64> = None, filteredrevs: Option<PyObject> = None)),
         ),
         ("threads", py_fn!(py, threads())),
     ] {

@@ -770,6 +770,33 @@ fn revancestors(
     .map(native_set)
 }
 
+/// The revset descendant walk (`dag_util.revdescendants`) as a native set: `revs`
+/// included, first parents only with `followfirst`, optionally depth-limited,
+/// `filteredrevs` skipped.
+#[pyfunction]
+#[pyo3(signature = (index, revs, followfirst=false, startdepth=None, stopdepth=None, filteredrevs=None))]
+fn revdescendants(
+    index: &Bound<'_, PyAny>,
+    revs: &Bound<'_, PyAny>,
+    followfirst: bool,
+    startdepth: Option<i64>,
+    stopdepth: Option<i64>,
+    filteredrevs: Option<&Bound<'_, PyAny>>,
+) -> PyResult<PyRevisionSet> {
+    let (revs, filtered) = (revs_arg(revs)?, set_arg(filteredrevs)?);
+    compute(index, |t| {
+        ops::revset_descendants(
+            t,
+            revs,
+            followfirst,
+            startdepth,
+            stopdepth,
+            filtered.as_ref(),
+        )
+    })
+    .map(native_set)
+}
+
 /// `::heads - ::common` as a native set (the revset `only()`).
 #[pyfunction]
 fn onlyset(
@@ -821,6 +848,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
         wrap_pyfunction!(capsulestatus, m)?,
         wrap_pyfunction!(isancestormany, m)?,
         wrap_pyfunction!(revancestors, m)?,
+        wrap_pyfunction!(revdescendants, m)?,
         wrap_pyfunction!(setthreads, m)?,
         wrap_pyfunction!(threads, m)?,
     ] {

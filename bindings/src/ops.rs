@@ -106,9 +106,7 @@ pub fn revset_ancestors(
     start_depth: Option<i64>,
     stop_depth: Option<i64>,
 ) -> Result<RevisionSet, GraphError> {
-    let to_depth = |d: i64| d.clamp(0, u32::MAX as i64) as u32;
-    let start = start_depth.map_or(0, to_depth);
-    let stop = stop_depth.map_or(u32::MAX, to_depth);
+    let (start, stop) = depth_range(start_depth, stop_depth);
     let graph = table.as_ref();
     let walked = match (follow_first, start == 0 && stop == u32::MAX) {
         (false, true) => return ancestors_set(table, revs, Revision(0), true),
@@ -118,6 +116,43 @@ pub fn revset_ancestors(
         (true, false) => dagops::ancestors_within_depth(&FirstParent(graph), &revs, start, stop)?,
     };
     Ok(walked.into_iter().collect())
+}
+
+/// Mercurial's revset descendant walk (`dag_util.revdescendants`): `revs` included,
+/// first parents only with `follow_first`, `filtered` revisions skipped. With no
+/// depth at all, Mercurial's plain walk, which leaves out filtered `revs`; else its
+/// depth-limited walk.
+pub fn revset_descendants(
+    table: &Table,
+    revs: Vec<Revision>,
+    follow_first: bool,
+    start_depth: Option<i64>,
+    stop_depth: Option<i64>,
+    filtered: Option<&RevisionSet>,
+) -> Result<RevisionSet, GraphError> {
+    let plain = start_depth.is_none() && stop_depth.is_none();
+    if plain && !follow_first {
+        return descendants(table, revs, true, filtered);
+    }
+    let (start, stop) = depth_range(start_depth, stop_depth);
+    let walked =
+        dagops::descendants_within_depth(table, &revs, follow_first, filtered, start, stop)?;
+    let mut found: RevisionSet = walked.into_iter().collect();
+    if let (true, Some(filtered)) = (plain, filtered) {
+        for rev in revs.iter().filter(|&&r| filtered.contains(r)) {
+            found.remove(*rev);
+        }
+    }
+    Ok(found)
+}
+
+/// Depths `[start, stop)` of a walk, from Python's optional ints.
+fn depth_range(start_depth: Option<i64>, stop_depth: Option<i64>) -> (u32, u32) {
+    let to_depth = |d: i64| d.clamp(0, u32::MAX as i64) as u32;
+    (
+        start_depth.map_or(0, to_depth),
+        stop_depth.map_or(u32::MAX, to_depth),
+    )
 }
 
 /// A Python set of revisions, split into the bit set and whether it held `nullrev`.

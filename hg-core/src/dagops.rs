@@ -263,19 +263,102 @@ pub fn is_ancestor(graph: &impl Graph, a: Revision, b: Revision) -> Result<bool,
 }
 
 /// The depth-limited ancestor walk of Mercurial (`dag_util._walkrevtree`, the revsets
-/// `ancestors(x, depth=n, startdepth=m)` and `x#generations[...]`): `revs` are at
+/// `ancestors(x, depth=n, startdepth=m)` and `x#generations[-n:]`): `revs` are at
 /// depth 0, a parent one deeper than its child; walking stops at `stop_depth`. In
 /// descending order.
-///
-/// Mercurial yields a revision reached at some depth in `[start_depth, stop_depth)`,
-/// and walks on from every depth below `start_depth` at which it reaches a revision
-/// and from the smallest one at or above it: the state kept per revision is exactly
-/// that (the depths below `start_depth`, and the smallest depth above).
 pub fn ancestors_within_depth(
     graph: &impl Graph,
     revs: &[Revision],
     start_depth: u32,
     stop_depth: u32,
+) -> Result<Vec<Revision>, GraphError> {
+    let starts = checked_start_revisions(revs, |rev| check_revision(graph, rev))?;
+    walk_within_depth(starts, start_depth, stop_depth, false, |rev, out| {
+        out.extend(
+            checked_parents(graph, rev)?
+                .into_iter()
+                .filter(|p| !p.is_null()),
+        );
+        Ok(())
+    })
+}
+
+/// The depth-limited descendant walk of Mercurial
+/// (`dag_util._genrevdescendantsofdepth`, the revsets `descendants(x, depth=n,
+/// startdepth=m)` and `x#generations[:n]`): a child one deeper than its parent, the
+/// children being the revisions above the lowest of `revs` that are not `filtered`
+/// (through first parents only with `follow_first`). In ascending order.
+pub fn descendants_within_depth(
+    table: &ParentsTable,
+    revs: &[Revision],
+    follow_first: bool,
+    filtered: Option<&RevisionSet>,
+    start_depth: u32,
+    stop_depth: u32,
+) -> Result<Vec<Revision>, GraphError> {
+    let starts = checked_start_revisions(revs, |rev| check_revision(table, rev))?;
+    let Some(&lowest) = starts.iter().min() else {
+        return Ok(Vec::new());
+    };
+    // Children lists of the revisions from `lowest` up, in one flat buffer.
+    let base = lowest.index();
+    let edge = |parent: Revision| (parent.0 >= lowest.0).then(|| parent.index() - base);
+    let mut links = Vec::new();
+    for rev in (lowest.0 + 1..table.len() as i32).map(Revision) {
+        if filtered.is_some_and(|f| f.contains(rev)) {
+            continue;
+        }
+        let [p1, p2] = table.parents_unchecked(rev);
+        links.extend(edge(p1).map(|p| (p, rev)));
+        if !follow_first && !p2.is_null() {
+            links.extend(edge(p2).map(|p| (p, rev)));
+        }
+    }
+    let mut offsets = vec![0usize; table.len() - base + 1];
+    for &(parent, _) in &links {
+        offsets[parent + 1] += 1;
+    }
+    for i in 1..offsets.len() {
+        offsets[i] += offsets[i - 1];
+    }
+    let mut children = vec![NULL_REVISION; links.len()];
+    let mut fill = offsets.clone();
+    for (parent, child) in links {
+        children[fill[parent]] = child;
+        fill[parent] += 1;
+    }
+    walk_within_depth(starts, start_depth, stop_depth, true, |rev, out| {
+        let i = rev.index() - base;
+        out.extend_from_slice(&children[offsets[i]..offsets[i + 1]]);
+        Ok(())
+    })
+}
+
+fn checked_start_revisions(
+    revs: &[Revision],
+    check: impl Fn(Revision) -> Result<Revision, GraphError>,
+) -> Result<Vec<Revision>, GraphError> {
+    revs.iter()
+        .map(|&rev| match check(rev)? {
+            rev if rev.is_null() => Err(GraphError::InvalidRevision(rev)),
+            rev => Ok(rev),
+        })
+        .collect()
+}
+
+/// `_walkrevtree` from `starts` (depth 0) through `next` (parents, or children when
+/// `ascending`), yielding revisions in sweep order.
+///
+/// Mercurial yields a revision reached at some depth in `[start_depth, stop_depth)`,
+/// and walks on from every depth below `start_depth` at which it reaches a revision
+/// and from the smallest one at or above it: the state kept per revision is exactly
+/// that (the depths below `start_depth`, and the smallest depth above).
+fn walk_within_depth(
+    starts: Vec<Revision>,
+    start_depth: u32,
+    stop_depth: u32,
+    ascending: bool,
+    mut next: impl FnMut(Revision, &mut Vec<Revision>) -> Result<(), GraphError>,
 ) -> Result<Vec<Revision>, GraphError> {
     #[derive(Default)]
     struct Reached {
@@ -284,13 +367,12 @@ pub fn ancestors_within_depth(
         /// Smallest depth at or above `start_depth`, if any.
         high: Option<u32>,
     }
-    fn reach(
-        marked: &mut RevisionSet,
-        reached: &mut HashMap<Revision, Reached>,
-        rev: Revision,
-        depth: u32,
-        start_depth: u32,
-    ) {
+    let mut marked = RevisionSet::new();
+    let mut reached: HashMap<Revision, Reached> = HashMap::new();
+    let reach = |marked: &mut RevisionSet,
+                 reached: &mut HashMap<Revision, Reached>,
+                 rev: Revision,
+                 depth: u32| {
         marked.insert(rev);
         let r = reached.entry(rev).or_default();
         if depth < start_depth {
@@ -298,27 +380,28 @@ pub fn ancestors_within_depth(
         } else {
             r.high = Some(r.high.map_or(depth, |h| h.min(depth)));
         }
-    }
-    let mut checked = Vec::with_capacity(revs.len());
-    for &rev in revs {
-        let rev = check_revision(graph, rev)?;
-        if rev.is_null() {
-            return Err(GraphError::InvalidRevision(rev));
-        }
-        checked.push(rev);
-    }
+    };
     let mut found = Vec::new();
     if stop_depth == 0 {
         return Ok(found);
     }
-    let mut marked = RevisionSet::new();
-    let mut reached: HashMap<Revision, Reached> = HashMap::new();
-    for rev in checked {
-        reach(&mut marked, &mut reached, rev, 0, start_depth);
+    for rev in starts {
+        reach(&mut marked, &mut reached, rev, 0);
     }
-    let mut cursor = marked.max();
-    while let Some(rev) = cursor.and_then(|c| marked.prev_at_or_below(c)) {
-        cursor = Some(Revision(rev.0 - 1));
+    let mut neighbours = Vec::new();
+    let mut cursor = if ascending {
+        marked.min()
+    } else {
+        marked.max()
+    };
+    loop {
+        let current = match cursor {
+            Some(c) if ascending => marked.next_at_or_above(c),
+            Some(c) => marked.prev_at_or_below(c),
+            None => None,
+        };
+        let Some(rev) = current else { break };
+        cursor = Some(Revision(if ascending { rev.0 + 1 } else { rev.0 - 1 }));
         let Reached { low, high } = reached.remove(&rev).unwrap_or_default();
         if high.is_some() {
             found.push(rev);
@@ -331,11 +414,11 @@ pub fn ancestors_within_depth(
         if expand.is_empty() {
             continue;
         }
-        for parent in checked_parents(graph, rev)? {
-            if !parent.is_null() {
-                for &d in &expand {
-                    reach(&mut marked, &mut reached, parent, d + 1, start_depth);
-                }
+        neighbours.clear();
+        next(rev, &mut neighbours)?;
+        for &n in &neighbours {
+            for &d in &expand {
+                reach(&mut marked, &mut reached, n, d + 1);
             }
         }
     }
@@ -726,6 +809,33 @@ mod tests {
         assert_eq!(
             ints(ancestors_within_depth(&first, &revs(&[11]), 0, u32::MAX).unwrap()),
             vec![11, 3, 1, 0]
+        );
+    }
+
+    #[test]
+    fn depth_limited_descendants() {
+        let g = &*SAMPLE_GRAPH;
+        let walk = |r: &[i32], first, filtered: Option<&RevisionSet>, start, stop| {
+            ints(descendants_within_depth(g, &revs(r), first, filtered, start, stop).unwrap())
+        };
+        let all = list(&descendants(g, &set(&[4]), false, true, None));
+        assert_eq!(walk(&[4], false, None, 0, u32::MAX), all);
+        assert_eq!(all, vec![4, 5, 6, 7, 9, 10, 11, 12]);
+        assert_eq!(walk(&[4], false, None, 1, 2), vec![5, 6, 7]);
+        assert_eq!(walk(&[4], false, None, 2, 3), vec![9, 10, 11]);
+        assert_eq!(walk(&[4], false, None, 0, 0), Vec::<i32>::new());
+        // 9 and 11 are children of 7 through their second parents only.
+        assert_eq!(walk(&[7], false, None, 0, u32::MAX), vec![7, 9, 11, 12]);
+        assert_eq!(walk(&[7], true, None, 0, u32::MAX), vec![7]);
+        // A filtered revision is no child, and nothing is reached through it.
+        let hidden = set(&[9]);
+        assert_eq!(
+            walk(&[4], false, Some(&hidden), 0, u32::MAX),
+            vec![4, 5, 6, 7, 10, 11]
+        );
+        assert_eq!(
+            descendants_within_depth(g, &revs(&[-1]), false, None, 0, 3),
+            Err(GraphError::InvalidRevision(NULL_REVISION))
         );
     }
 

@@ -207,15 +207,19 @@ def revancestors(orig, repo, revs, followfirst=False, startdepth=None, stopdepth
 
 def revdescendants(orig, repo, revs, followfirst, startdepth=None, stopdepth=None):
     cl = repo.changelog
-    plain = not followfirst and startdepth is None and (
-        stopdepth is None or stopdepth >= revset_walkers.maxlogdepth
-    )
-    if not plain or not _serves(cl):
+    if not _serves(cl) or (stopdepth is not None and stopdepth < 0):
+        # A negative stopdepth is Mercurial's error.
         return orig(repo, revs, followfirst, startdepth, stopdepth)
     revlist = list(revs)
     if not revlist or any(r == wdirrev or r < 0 for r in revlist):
         return orig(repo, revs, followfirst, startdepth, stopdepth)
-    native_set = native._native.descendants(cl.index, revlist, True, _filtered(cl))
+    if startdepth is None and (stopdepth is None or stopdepth >= revset_walkers.maxlogdepth):
+        startdepth = stopdepth = None  # Mercurial's walk without depths
+    elif startdepth is None:
+        startdepth = 0
+    native_set = native._native.revdescendants(
+        cl.index, revlist, followfirst, startdepth, stopdepth, _filtered(cl)
+    )
     return nativeset(native_set, iterasc=True)
 
 
