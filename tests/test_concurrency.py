@@ -69,8 +69,8 @@ def test_kernels_equal_at_one_and_two_threads(native):
             results.append(
                 (
                     native.headrevsall(parents, filtered),
-                    native.headrevs(parents, revs),
-                    native.roots(parents, revs),
+                    list(native.headrevs(parents, revs)),
+                    list(native.roots(parents, revs)),
                     list(native.children(parents, revs)),
                     list(a & b), list(a | b), list(a - b),
                     native.isancestormany(parents, revs[:500], revs[-500:]),

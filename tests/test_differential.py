@@ -69,7 +69,10 @@ def check_graph(native, index, parents, rng, rounds=8):
         assert set(native.headrevs(index, subset)) == dagop.headrevs(subset, pf)
         # A native set where a list is taken: the same answers, no Python ints made.
         members = native.RevisionSet(subset)
-        assert native.headrevs(index, members) == sorted(dagop.headrevs(members.tolist(), pf))
+        assert list(native.headrevs(index, members)) == sorted(dagop.headrevs(members.tolist(), pf))
+        # The revset roots(): members none of whose parents is a member.
+        expected_roots = [r for r in members if not any(0 <= p and p in members for p in pf(r))]
+        assert list(native.roots(index, subset)) == list(native.roots(index, members)) == expected_roots
         assert list(native.onlyset(index, members, native.RevisionSet(bases))) == sorted(
             ancestor.incrementalmissingancestors(pf, bases).missingancestors(members.tolist())
         )

@@ -26,7 +26,7 @@ use hg_core::parallel::{self, SetOp};
 use hg_core::{GraphError as CoreError, Revision, RevisionSet as CoreSet};
 
 use crate::capsule::{capi_status, CApi, CapiStatus, PythonErrorSet};
-use crate::ops::{self, AncestorsState, MissingState, SetCursor, Table};
+use crate::ops::{self, AncestorsState, MissingState, Revs, SetCursor, Table};
 use crate::shared::{self, ErrorArgs, IndexReader, LoadError, Snapshot, TableCache};
 
 py_exception!(_native, GraphError, exc::ValueError);
@@ -191,6 +191,14 @@ fn revs_arg(py: Python<'_>, revs: &PyObject) -> PyResult<Vec<Revision>> {
     revs.iter(py)?
         .map(|item| shared::revision(item?.extract::<i64>(py)?).map_err(|e| graph_error(py, e)))
         .collect()
+}
+
+/// Revisions for a set function: a native set is taken as it is.
+fn revs_input(py: Python<'_>, revs: &PyObject) -> PyResult<Revs> {
+    match revs.cast_as::<RevisionSet>(py) {
+        Ok(set) => Ok(Revs::Set(set.set(py).clone())),
+        Err(_) => revs_arg(py, revs).map(Revs::List),
+    }
 }
 
 fn set_arg(py: Python<'_>, revs: Option<&PyObject>) -> PyResult<Option<CoreSet>> {
@@ -518,10 +526,10 @@ fn compute<T: Send>(
     core(py, detach(py, || f(&table)))
 }
 
-/// Heads of a set of revisions, ascending (`dagop.headrevs`).
-fn headrevs(py: Python<'_>, index: &PyObject, revs: &PyObject) -> PyResult<Vec<i32>> {
-    let revs = revs_arg(py, revs)?;
-    compute(py, index, |t| ops::heads(t, revs))
+/// Heads of a set of revisions (`dagop.headrevs`), as a native set.
+fn headrevs(py: Python<'_>, index: &PyObject, revs: &PyObject) -> PyResult<RevisionSet> {
+    let revs = revs_input(py, revs)?;
+    native_set(py, compute(py, index, |t| ops::heads(t, revs))?)
 }
 
 /// Heads of the whole graph up to `stop`, skipping filtered revisions (C's `headrevs`).
@@ -537,10 +545,10 @@ fn headrevsall(
     })
 }
 
-/// Members of a set with no parent in it (the revset `roots()`), ascending.
-fn roots(py: Python<'_>, index: &PyObject, revs: &PyObject) -> PyResult<Vec<i32>> {
-    let revs = revs_arg(py, revs)?;
-    compute(py, index, |t| ops::roots(t, revs))
+/// Members of a set with no parent in it (the revset `roots()`), as a native set.
+fn roots(py: Python<'_>, index: &PyObject, revs: &PyObject) -> PyResult<RevisionSet> {
+    let revs = revs_input(py, revs)?;
+    native_set(py, compute(py, index, |t| ops::roots(t, revs))?)
 }
 
 /// Children of a set, as a native set.
@@ -550,7 +558,7 @@ fn children(
     revs: &PyObject,
     filteredrevs: Option<PyObject>,
 ) -> PyResult<RevisionSet> {
-    let (revs, filtered) = (revs_arg(py, revs)?, set_arg(py, filteredrevs.as_ref())?);
+    let (revs, filtered) = (revs_input(py, revs)?, set_arg(py, filteredrevs.as_ref())?);
     native_set(
         py,
         compute(py, index, |t| ops::children(t, revs, filtered.as_ref()))?,
@@ -565,7 +573,7 @@ fn descendants(
     inclusive: bool,
     filteredrevs: Option<PyObject>,
 ) -> PyResult<RevisionSet> {
-    let (revs, filtered) = (revs_arg(py, revs)?, set_arg(py, filteredrevs.as_ref())?);
+    let (revs, filtered) = (revs_input(py, revs)?, set_arg(py, filteredrevs.as_ref())?);
     native_set(
         py,
         compute(py, index, |t| {

@@ -12,7 +12,7 @@ use pyo3::sync::{MutexExt, PyOnceLock};
 use pyo3::types::{PyList, PySet, PyTuple, PyType};
 
 use crate::capsule::{capi_status, CApi, CapiStatus, PythonErrorSet};
-use crate::ops::{self, AncestorsState, MissingState, SetCursor, Table};
+use crate::ops::{self, AncestorsState, MissingState, Revs, SetCursor, Table};
 use crate::shared::{self, ErrorArgs, IndexReader, LoadError, Snapshot, TableCache};
 
 create_exception!(_native, GraphError, PyValueError);
@@ -178,6 +178,14 @@ fn revs_arg(revs: &Bound<'_, PyAny>) -> PyResult<Vec<Revision>> {
     revs.try_iter()?
         .map(|item| shared::revision(item?.extract::<i64>()?).map_err(|e| graph_error(py, e)))
         .collect()
+}
+
+/// Revisions for a set function: a native set is taken as it is.
+fn revs_input(revs: &Bound<'_, PyAny>) -> PyResult<Revs> {
+    match revs.cast::<PyRevisionSet>() {
+        Ok(set) => Ok(Revs::Set(set.get().set.clone())),
+        Err(_) => revs_arg(revs).map(Revs::List),
+    }
 }
 
 fn set_arg(revs: Option<&Bound<'_, PyAny>>) -> PyResult<Option<CoreSet>> {
@@ -591,11 +599,11 @@ fn compute<T: Send>(
     core(py, py.detach(|| f(&table)))
 }
 
-/// Heads of a set of revisions, ascending (`dagop.headrevs`).
+/// Heads of a set of revisions (`dagop.headrevs`), as a native set.
 #[pyfunction]
-fn headrevs(index: &Bound<'_, PyAny>, revs: &Bound<'_, PyAny>) -> PyResult<Vec<i32>> {
-    let revs = revs_arg(revs)?;
-    compute(index, |t| ops::heads(t, revs))
+fn headrevs(index: &Bound<'_, PyAny>, revs: &Bound<'_, PyAny>) -> PyResult<PyRevisionSet> {
+    let revs = revs_input(revs)?;
+    compute(index, |t| ops::heads(t, revs)).map(native_set)
 }
 
 /// Heads of the whole graph up to `stop`, skipping filtered revisions (C's `headrevs`).
@@ -610,11 +618,11 @@ fn headrevsall(
     compute(index, |t| Ok(ops::graph_heads(t, filtered.as_ref(), stop)))
 }
 
-/// Members of a set with no parent in it (the revset `roots()`), ascending.
+/// Members of a set with no parent in it (the revset `roots()`), as a native set.
 #[pyfunction]
-fn roots(index: &Bound<'_, PyAny>, revs: &Bound<'_, PyAny>) -> PyResult<Vec<i32>> {
-    let revs = revs_arg(revs)?;
-    compute(index, |t| ops::roots(t, revs))
+fn roots(index: &Bound<'_, PyAny>, revs: &Bound<'_, PyAny>) -> PyResult<PyRevisionSet> {
+    let revs = revs_input(revs)?;
+    compute(index, |t| ops::roots(t, revs)).map(native_set)
 }
 
 /// Children of a set, as a native set.
@@ -625,7 +633,7 @@ fn children(
     revs: &Bound<'_, PyAny>,
     filteredrevs: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<PyRevisionSet> {
-    let (revs, filtered) = (revs_arg(revs)?, set_arg(filteredrevs)?);
+    let (revs, filtered) = (revs_input(revs)?, set_arg(filteredrevs)?);
     compute(index, |t| ops::children(t, revs, filtered.as_ref())).map(native_set)
 }
 
@@ -638,7 +646,7 @@ fn descendants(
     inclusive: bool,
     filteredrevs: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<PyRevisionSet> {
-    let (revs, filtered) = (revs_arg(revs)?, set_arg(filteredrevs)?);
+    let (revs, filtered) = (revs_input(revs)?, set_arg(filteredrevs)?);
     compute(index, |t| {
         ops::descendants(t, revs, inclusive, filtered.as_ref())
     })

@@ -132,7 +132,7 @@ pub fn revset_descendants(
 ) -> Result<RevisionSet, GraphError> {
     let plain = start_depth.is_none() && stop_depth.is_none();
     if plain && !follow_first {
-        return descendants(table, revs, true, filtered);
+        return descendants(table, Revs::List(revs), true, filtered);
     }
     let (start, stop) = depth_range(start_depth, stop_depth);
     let walked =
@@ -153,6 +153,32 @@ fn depth_range(start_depth: Option<i64>, stop_depth: Option<i64>) -> (u32, u32) 
         start_depth.map_or(0, to_depth),
         stop_depth.map_or(u32::MAX, to_depth),
     )
+}
+
+/// Revisions given to a set function: a native set as it is, or Python's ints.
+pub enum Revs {
+    /// A native `RevisionSet` (never holds nullrev).
+    Set(Arc<RevisionSet>),
+    /// Ints, as Python gave them (nullrev among them is meaningful).
+    List(Vec<Revision>),
+}
+
+impl Revs {
+    /// The revisions as a set, checked against the table, and whether nullrev was
+    /// among them. A native set is not copied.
+    pub fn checked(self, table: &ParentsTable) -> Result<(Arc<RevisionSet>, bool), GraphError> {
+        match self {
+            Revs::Set(set) => match set.max() {
+                Some(max) if max.0 as usize >= table.len() => Err(GraphError::InvalidRevision(max)),
+                _ => Ok((set, false)),
+            },
+            Revs::List(revs) => {
+                check_all(table, &revs)?;
+                let (set, has_null) = split_null(revs);
+                Ok((Arc::new(set), has_null))
+            }
+        }
+    }
 }
 
 /// A Python set of revisions, split into the bit set and whether it held `nullrev`.
@@ -181,11 +207,10 @@ pub fn check_all(table: &ParentsTable, revs: &[Revision]) -> Result<(), GraphErr
 /// Children of a set (`nullrev` among `revs`: the roots are its children).
 pub fn children(
     table: &ParentsTable,
-    revs: Vec<Revision>,
+    revs: Revs,
     filtered: Option<&RevisionSet>,
 ) -> Result<RevisionSet, GraphError> {
-    check_all(table, &revs)?;
-    let (set, has_null) = split_null(revs);
+    let (set, has_null) = revs.checked(table)?;
     Ok(parallel::children(
         table,
         &set,
@@ -198,12 +223,11 @@ pub fn children(
 /// Descendants of a set (`nullrev` among `revs`: every revision).
 pub fn descendants(
     table: &ParentsTable,
-    revs: Vec<Revision>,
+    revs: Revs,
     inclusive: bool,
     filtered: Option<&RevisionSet>,
 ) -> Result<RevisionSet, GraphError> {
-    check_all(table, &revs)?;
-    let (set, has_null) = split_null(revs);
+    let (set, has_null) = revs.checked(table)?;
     Ok(dagops::descendants(
         table, &set, has_null, inclusive, filtered,
     ))
@@ -279,18 +303,16 @@ pub fn ints(revs: impl IntoIterator<Item = Revision>) -> Vec<i32> {
     revs.into_iter().map(|r| r.0).collect()
 }
 
-/// Heads of a set, ascending (`dagop.headrevs`), parallel for large sets.
-pub fn heads(table: &Table, revs: Vec<Revision>) -> Result<Vec<i32>, GraphError> {
-    check_all(table, &revs)?;
-    parallel::heads(table.as_ref(), &split_null(revs).0, Parallelism::current())
-        .map(|s| to_ints(&s))
+/// Heads of a set (`dagop.headrevs`), parallel for large sets.
+pub fn heads(table: &Table, revs: Revs) -> Result<RevisionSet, GraphError> {
+    let (set, _) = revs.checked(table)?;
+    parallel::heads(table.as_ref(), &set, Parallelism::current())
 }
 
-/// Members of a set with no parent in it, ascending, parallel for large sets.
-pub fn roots(table: &Table, revs: Vec<Revision>) -> Result<Vec<i32>, GraphError> {
-    check_all(table, &revs)?;
-    parallel::roots(table.as_ref(), &split_null(revs).0, Parallelism::current())
-        .map(|s| to_ints(&s))
+/// Members of a set with no parent in it, parallel for large sets.
+pub fn roots(table: &Table, revs: Revs) -> Result<RevisionSet, GraphError> {
+    let (set, _) = revs.checked(table)?;
+    parallel::roots(table.as_ref(), &set, Parallelism::current())
 }
 
 /// Heads of the whole graph up to `stop` (C's `headrevs`), parallel for large graphs.

@@ -111,7 +111,7 @@ impl RevisionSet {
 
     /// The 64-bit word holding revisions `64 * index ..= 64 * index + 63`.
     #[inline]
-    fn word(&self, index: usize) -> u64 {
+    pub(crate) fn word(&self, index: usize) -> u64 {
         match self.pages.get(index / PAGE_WORDS) {
             Some(Some(p)) => p[index % PAGE_WORDS],
             _ => 0,
@@ -198,6 +198,24 @@ impl RevisionSet {
             set: self,
             next: self.prev_at_or_below(rev),
         }
+    }
+
+    /// The set of the bits set in `words`: bit `i % 64` of word `i / 64` stands for
+    /// revision `i` (a dense bit map, as the parallel kernels fill).
+    pub fn from_words(words: &[u64]) -> Self {
+        let pages = words
+            .chunks(PAGE_WORDS)
+            .map(|chunk| {
+                chunk.iter().any(|&w| w != 0).then(|| {
+                    let mut page = Box::new([0u64; PAGE_WORDS]);
+                    page[..chunk.len()].copy_from_slice(chunk);
+                    page
+                })
+            })
+            .collect();
+        let mut set = RevisionSet { pages, len: 0 };
+        set.recount();
+        set
     }
 
     /// Every revision in `start..end` (a revset span), built a page at a time.
@@ -494,6 +512,21 @@ mod tests {
 
     fn revs(set: &RevisionSet) -> Vec<i32> {
         set.iter().map(|r| r.0).collect()
+    }
+
+    #[test]
+    fn from_words_is_the_bit_map() {
+        let mut words = vec![0u64; 200];
+        for rev in [0usize, 63, 64, 4095, 4096, 12_799] {
+            words[rev / 64] |= 1 << (rev % 64);
+        }
+        let s = RevisionSet::from_words(&words);
+        assert_eq!(revs(&s), vec![0, 63, 64, 4095, 4096, 12_799]);
+        assert_eq!(s.len(), 6);
+        assert!(RevisionSet::from_words(&[0; 100])
+            .pages
+            .iter()
+            .all(Option::is_none));
     }
 
     #[test]

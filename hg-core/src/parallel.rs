@@ -11,7 +11,8 @@
 //! (the property tests check both thread counts).
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::convert::Infallible;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use rayon::prelude::*;
@@ -97,23 +98,81 @@ impl Parallelism {
     }
 }
 
-/// A fixed-size bit map that threads mark concurrently.
-struct AtomicBits(Vec<AtomicU64>);
+/// A dense bit map one thread fills; the maps of several threads are OR-ed once at
+/// the end (no atomics, no cache lines bouncing between cores).
+struct DenseBits(Vec<u64>);
 
-impl AtomicBits {
+impl DenseBits {
     fn new(len: usize) -> Self {
-        AtomicBits((0..len.div_ceil(64)).map(|_| AtomicU64::new(0)).collect())
+        DenseBits(vec![0; len.div_ceil(64)])
     }
 
     #[inline]
-    fn set(&self, i: usize) {
-        self.0[i / 64].fetch_or(1 << (i % 64), Ordering::Relaxed);
+    fn set(&mut self, i: usize) {
+        self.0[i / 64] |= 1 << (i % 64);
     }
 
     #[inline]
     fn get(&self, i: usize) -> bool {
-        self.0[i / 64].load(Ordering::Relaxed) & (1 << (i % 64)) != 0
+        self.0[i / 64] & (1 << (i % 64)) != 0
     }
+
+    fn or(mut self, other: DenseBits) -> DenseBits {
+        for (mine, theirs) in self.0.iter_mut().zip(&other.0) {
+            *mine |= theirs;
+        }
+        self
+    }
+
+    #[inline]
+    fn mark_parents(&mut self, parents: &[Revision; 2]) {
+        for p in parents {
+            if let Ok(p) = usize::try_from(p.0) {
+                self.set(p);
+            }
+        }
+    }
+}
+
+/// `mark(range, bits)` over `0..len` in ranges of `CHUNK` revisions on the pool's
+/// threads, each thread into its own map of `bits` bits; the union of the marks.
+fn mark_in_parallel<E: Send>(
+    len: usize,
+    bits: usize,
+    mark: impl Fn(std::ops::Range<usize>, &mut DenseBits) -> Result<(), E> + Sync,
+) -> Result<DenseBits, E> {
+    (0..len.div_ceil(CHUNK))
+        .into_par_iter()
+        .try_fold(
+            || DenseBits::new(bits),
+            |mut marks, chunk| {
+                mark(chunk * CHUNK..((chunk + 1) * CHUNK).min(len), &mut marks)?;
+                Ok(marks)
+            },
+        )
+        .try_reduce(|| DenseBits::new(bits), |a, b| Ok(a.or(b)))
+}
+
+/// The members of `revs` in `range`, ascending.
+fn members_in(
+    revs: &RevisionSet,
+    range: std::ops::Range<usize>,
+) -> impl Iterator<Item = Revision> + '_ {
+    revs.iter_from(Revision(range.start as i32))
+        .take_while(move |r| r.index() < range.end)
+}
+
+/// `f` on the members of `revs` in ranges of `CHUNK` revisions, on the pool's
+/// threads; the results in ascending order of the ranges.
+fn over_member_ranges<T: Send, E: Send>(
+    revs: &RevisionSet,
+    f: impl Fn(std::ops::Range<usize>) -> Result<T, E> + Sync,
+) -> Result<Vec<T>, E> {
+    let end = revs.max().map_or(0, |m| m.index() + 1);
+    (0..end.div_ceil(CHUNK))
+        .into_par_iter()
+        .map(|chunk| f(chunk * CHUNK..((chunk + 1) * CHUNK).min(end)))
+        .collect()
 }
 
 const CHUNK: usize = 1 << 14;
@@ -141,46 +200,40 @@ pub fn graph_heads(
     }
     let is_filtered = |rev: usize| filtered.is_some_and(|f| f.contains(Revision(rev as i32)));
     let parents = &table.as_slice()[..stop];
-    par.install(|| {
-        let not_head = AtomicBits::new(stop);
-        parents
-            .par_chunks(CHUNK)
-            .enumerate()
-            .for_each(|(chunk, entries)| {
-                for (i, entry) in entries.iter().enumerate() {
-                    if !is_filtered(chunk * CHUNK + i) {
-                        mark_parents(&not_head, entry);
+    let mut not_head = par
+        .install(|| {
+            mark_in_parallel(stop, stop, |range, marks| {
+                for rev in range {
+                    if !is_filtered(rev) {
+                        marks.mark_parents(&parents[rev]);
                     }
                 }
-            });
-        if let Some(filtered) = filtered {
-            for rev in filtered.iter_desc_from(Revision(stop as i32 - 1)) {
-                if not_head.get(rev.index()) {
-                    mark_parents(&not_head, &parents[rev.index()]);
-                }
+                Ok::<_, Infallible>(())
+            })
+        })
+        .unwrap_or_else(|never| match never {});
+    if let Some(filtered) = filtered {
+        for rev in filtered.iter_desc_from(Revision(stop as i32 - 1)) {
+            if not_head.get(rev.index()) {
+                not_head.mark_parents(&parents[rev.index()]);
             }
         }
-        let heads: Vec<Vec<Revision>> = (0..stop)
-            .into_par_iter()
-            .step_by(CHUNK)
-            .map(|start| {
-                (start..(start + CHUNK).min(stop))
-                    .filter(|&rev| !not_head.get(rev) && !is_filtered(rev))
-                    .map(|rev| Revision(rev as i32))
-                    .collect()
-            })
-            .collect();
-        heads.concat()
-    })
-}
-
-#[inline]
-fn mark_parents(bits: &AtomicBits, parents: &[Revision; 2]) {
-    for p in parents {
-        if let Ok(p) = usize::try_from(p.0) {
-            bits.set(p);
+    }
+    // Heads: neither marked nor filtered, a word at a time.
+    let mut heads = Vec::new();
+    for (w, &marked) in not_head.0.iter().enumerate() {
+        let valid = if (w + 1) * 64 <= stop {
+            !0
+        } else {
+            (1u64 << (stop % 64)) - 1
+        };
+        let mut bits = !marked & valid & !filtered.map_or(0, |f| f.word(w));
+        while bits != 0 {
+            heads.push(Revision((w * 64 + bits.trailing_zeros() as usize) as i32));
+            bits &= bits - 1;
         }
     }
+    heads
 }
 
 /// [`dagops::children`], scanning revision ranges on several threads.
@@ -225,13 +278,7 @@ pub fn children(
     })
 }
 
-/// Members of `revs` in chunks, for kernels over the members of a large set.
-fn member_chunks(revs: &RevisionSet) -> Vec<Vec<Revision>> {
-    let members: Vec<Revision> = revs.iter().collect();
-    members.chunks(CHUNK).map(<[Revision]>::to_vec).collect()
-}
-
-/// [`dagops::heads`] of a large set: parents of members found on several threads.
+/// [`dagops::heads`] of a large set: parents of members marked on several threads.
 pub fn heads(
     graph: &(impl Graph + Sync),
     revs: &RevisionSet,
@@ -240,23 +287,16 @@ pub fn heads(
     if !par.splits(revs.len()) {
         return dagops::heads(graph, revs);
     }
-    let parents: Vec<Vec<Revision>> = par.install(|| {
-        member_chunks(revs)
-            .into_par_iter()
-            .map(|chunk| -> Result<Vec<Revision>, GraphError> {
-                let mut out = Vec::with_capacity(chunk.len() * 2);
-                for rev in chunk {
-                    out.extend(crate::graph::checked_parents(graph, rev)?);
-                }
-                Ok(out)
-            })
-            .collect::<Result<_, _>>()
+    let end = revs.max().map_or(0, |m| m.index() + 1);
+    let parents = par.install(|| {
+        mark_in_parallel(end, end, |range, marks| {
+            for rev in members_in(revs, range) {
+                marks.mark_parents(&crate::graph::checked_parents(graph, rev)?);
+            }
+            Ok(())
+        })
     })?;
-    let mut heads = revs.clone();
-    for parent in parents.into_iter().flatten() {
-        heads.remove(parent);
-    }
-    Ok(heads)
+    Ok(revs - &RevisionSet::from_words(&parents.0))
 }
 
 /// [`dagops::roots`] of a large set, members tested on several threads.
@@ -268,20 +308,17 @@ pub fn roots(
     if !par.splits(revs.len()) {
         return dagops::roots(graph, revs);
     }
-    let roots: Vec<Vec<Revision>> = par.install(|| {
-        member_chunks(revs)
-            .into_par_iter()
-            .map(|chunk| -> Result<Vec<Revision>, GraphError> {
-                let mut out = Vec::new();
-                for rev in chunk {
-                    let [p1, p2] = crate::graph::checked_parents(graph, rev)?;
-                    if !revs.contains(p1) && !revs.contains(p2) {
-                        out.push(rev);
-                    }
+    let roots = par.install(|| {
+        over_member_ranges(revs, |range| -> Result<Vec<Revision>, GraphError> {
+            let mut found = Vec::new();
+            for rev in members_in(revs, range) {
+                let [p1, p2] = crate::graph::checked_parents(graph, rev)?;
+                if !revs.contains(p1) && !revs.contains(p2) {
+                    found.push(rev);
                 }
-                Ok(out)
-            })
-            .collect::<Result<_, _>>()
+            }
+            Ok(found)
+        })
     })?;
     Ok(roots.into_iter().flatten().collect())
 }

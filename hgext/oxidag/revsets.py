@@ -123,7 +123,7 @@ def heads(orig, repo, subset, x, order):
     if revs is None:
         return _fallback(orig, repo, subset, [inputset], order)
     found = native._native.headrevs(repo.changelog.index, revs)
-    return subset & nativebaseset(native._native.RevisionSet(found))
+    return subset & nativebaseset(found)
 
 
 def roots(orig, repo, subset, x):
@@ -133,7 +133,7 @@ def roots(orig, repo, subset, x):
     revs = tonative(repo, s)
     if revs is None:
         return _fallback(orig, repo, subset, [s])
-    found = native._native.RevisionSet(native._native.roots(repo.changelog.index, revs))
+    found = native._native.roots(repo.changelog.index, revs)
     # As `s.filter(..., condrepr=b'<roots>')`: s's order, filteredset's repr.
     return subset & nativefilteredset(s, found, found.__contains__, b'<roots>')
 

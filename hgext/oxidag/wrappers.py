@@ -113,7 +113,7 @@ def headrevs(orig, revs, parentsfn):
     if wdirrev in revs:
         return orig(revs, parentsfn)
     try:
-        heads = set(native._native.headrevs(rlog.index, revs))
+        heads = native._native.headrevs(rlog.index, revs)
     except native._native.GraphError:
         return orig(revs, parentsfn)
     # Build the very set dagop.headrevs builds (set(revs), then removals), so that
