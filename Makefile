@@ -7,7 +7,7 @@ PYTHON  := $(VENV)/bin/python
 HG      := $(VENV)/bin/hg
 NATIVE  := hgext/oxidag/_native.so
 
-.PHONY: all venv build demo test test-install test-rust test-python test-backend lint bench clean bench-hg bench-hg-quick
+.PHONY: all venv build demo test test-install test-rust test-python test-backend lint bench clean bench-hg bench-hg-quick bench-parallel
 
 all: build
 
@@ -51,6 +51,12 @@ lint:
 
 bench: build
 	cargo bench -p hg-core --bench ancestry
+
+# The rayon kernels at 1 and 2 threads (in Rust, then called from Python), and 1 vs
+# 2 Python threads querying at once. Needs an otherwise idle machine to mean anything.
+bench-parallel: build
+	cargo bench -p hg-core --bench parallel
+	$(PYTHON) contrib/parallel_bench.py
 
 clean:
 	cargo clean

@@ -15,7 +15,7 @@ Every query is also run without the extension: the outputs must be identical.
   mode: auto
   threads: \d+ (re)
   capsule: ready (ABI 3)
-  hooks: 11 active
+  hooks: 16 active
     revlog.ancestors
     revlog.incrementalmissingrevs
     mercurial.dagop.headrevs
@@ -27,6 +27,11 @@ Every query is also run without the extension: the outputs must be identical.
     revlog.reachableroots
     mercurial.utils.dag_util.revancestors
     mercurial.utils.dag_util.revdescendants
+    revset.children
+    revset.heads
+    revset.only
+    revset.roots
+    mercurial.utils.dag_util.reachableroots
 
 A repository with branches, merges and two roots:
 
@@ -101,6 +106,26 @@ Revsets that walk ancestry, each identical with and without oxidag:
   0 1 2 6 7 8 13 14 15 16  (no-eol)
   $ same log -r 'null::1' -T '{rev} '
   -1 0 1  (no-eol)
+  $ same log -r 'descendants(2, depth=3)' -T '{rev} '
+  2 3 4 5 6 7 8  (no-eol)
+  $ same log -r '2#generations[1:3]' -T '{rev} '
+  3 4 5 6 7 8  (no-eol)
+  $ same log -r 'heads(all())' -T '{rev} '
+  10 12 16  (no-eol)
+
+The smartsets keep Mercurial's structure (what `debugrevspec -s` shows):
+
+  $ same debugrevspec -s 'only(16, 14)'
+  * set:
+  <baseset+ [15, 16]>
+  15
+  16
+  $ same debugrevspec -s 'roots(5::)'
+  * set:
+  <filteredset
+    <generatorsetasc+>,
+    <roots>>
+  5
 
 Discovery between two repositories: outgoing, incoming, push, pull.
 
