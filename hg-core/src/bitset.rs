@@ -178,9 +178,12 @@ impl RevisionSet {
 
     /// Members at or above `rev`, ascending.
     pub fn iter_from(&self, rev: Revision) -> Ascending<'_> {
+        let start = rev.0.max(0) as usize;
+        let index = start / WORD_BITS;
         Ascending {
             set: self,
-            next: self.next_at_or_above(rev),
+            index,
+            bits: self.word(index) & (!0u64 << (start % WORD_BITS)),
         }
     }
 
@@ -413,7 +416,9 @@ pub(crate) fn prev_member_of_union(sets: &[&RevisionSet], rev: Revision) -> Opti
 /// Ascending iterator over a [`RevisionSet`].
 pub struct Ascending<'a> {
     set: &'a RevisionSet,
-    next: Option<Revision>,
+    /// The word being read, and its members not yet produced.
+    index: usize,
+    bits: u64,
 }
 
 impl Iterator for Ascending<'_> {
@@ -421,9 +426,22 @@ impl Iterator for Ascending<'_> {
 
     #[inline]
     fn next(&mut self) -> Option<Revision> {
-        let current = self.next?;
-        self.next = self.set.next_at_or_above(Revision(current.0 + 1));
-        Some(current)
+        let total_words = self.set.pages.len() * PAGE_WORDS;
+        while self.bits == 0 {
+            self.index += 1;
+            if self.index >= total_words {
+                return None;
+            }
+            if self.index % PAGE_WORDS == 0 && !self.set.has_page(self.index / PAGE_WORDS) {
+                // Skip the absent page in one step.
+                self.index += PAGE_WORDS - 1;
+                continue;
+            }
+            self.bits = self.set.word(self.index);
+        }
+        let bit = self.bits.trailing_zeros() as usize;
+        self.bits &= self.bits - 1;
+        Some(Revision((self.index * WORD_BITS + bit) as i32))
     }
 }
 

@@ -12,6 +12,7 @@
 
 use std::collections::HashMap;
 use std::convert::Infallible;
+use std::ops::Range;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -134,48 +135,36 @@ impl DenseBits {
     }
 }
 
-/// `mark(range, bits)` over `0..len` in ranges of `CHUNK` revisions on the pool's
-/// threads, each thread into its own map of `bits` bits; the union of the marks.
+/// `mark(range, bits)` over `whole` split into one range per thread of the pool
+/// (call it inside [`Parallelism::install`]), each thread into its own map of `bits`
+/// bits; the union of the marks. One map per thread, not per task: maps are
+/// allocated, zeroed and OR-ed once each.
 fn mark_in_parallel<E: Send>(
-    len: usize,
+    whole: Range<usize>,
     bits: usize,
-    mark: impl Fn(std::ops::Range<usize>, &mut DenseBits) -> Result<(), E> + Sync,
+    mark: impl Fn(Range<usize>, &mut DenseBits) -> Result<(), E> + Sync,
 ) -> Result<DenseBits, E> {
-    (0..len.div_ceil(CHUNK))
+    let parts = rayon::current_num_threads().max(1);
+    let step = whole.len().div_ceil(parts).max(1);
+    (0..parts)
         .into_par_iter()
-        .try_fold(
-            || DenseBits::new(bits),
-            |mut marks, chunk| {
-                mark(chunk * CHUNK..((chunk + 1) * CHUNK).min(len), &mut marks)?;
-                Ok(marks)
-            },
+        .map(|part| {
+            let mut marks = DenseBits::new(bits);
+            let from = (whole.start + part * step).min(whole.end);
+            mark(from..(from + step).min(whole.end), &mut marks)?;
+            Ok(marks)
+        })
+        .try_reduce(
+            || DenseBits::new(0),
+            |a, b| Ok(if a.0.is_empty() { b } else { a.or(b) }),
         )
-        .try_reduce(|| DenseBits::new(bits), |a, b| Ok(a.or(b)))
 }
 
 /// The members of `revs` in `range`, ascending.
-fn members_in(
-    revs: &RevisionSet,
-    range: std::ops::Range<usize>,
-) -> impl Iterator<Item = Revision> + '_ {
+fn members_in(revs: &RevisionSet, range: Range<usize>) -> impl Iterator<Item = Revision> + '_ {
     revs.iter_from(Revision(range.start as i32))
         .take_while(move |r| r.index() < range.end)
 }
-
-/// `f` on the members of `revs` in ranges of `CHUNK` revisions, on the pool's
-/// threads; the results in ascending order of the ranges.
-fn over_member_ranges<T: Send, E: Send>(
-    revs: &RevisionSet,
-    f: impl Fn(std::ops::Range<usize>) -> Result<T, E> + Sync,
-) -> Result<Vec<T>, E> {
-    let end = revs.max().map_or(0, |m| m.index() + 1);
-    (0..end.div_ceil(CHUNK))
-        .into_par_iter()
-        .map(|chunk| f(chunk * CHUNK..((chunk + 1) * CHUNK).min(end)))
-        .collect()
-}
-
-const CHUNK: usize = 1 << 14;
 
 /// Set algebra splits only for sets this many times larger than the threshold.
 pub const SET_ALGEBRA_FACTOR: usize = 64;
@@ -202,7 +191,7 @@ pub fn graph_heads(
     let parents = &table.as_slice()[..stop];
     let mut not_head = par
         .install(|| {
-            mark_in_parallel(stop, stop, |range, marks| {
+            mark_in_parallel(0..stop, stop, |range, marks| {
                 for rev in range {
                     if !is_filtered(rev) {
                         marks.mark_parents(&parents[rev]);
@@ -257,25 +246,22 @@ pub fn children(
         return dagops::children(table, revs, include_roots, filtered);
     }
     let parents = table.as_slice();
-    par.install(|| {
-        let found: Vec<Vec<Revision>> = (start..len)
-            .into_par_iter()
-            .step_by(CHUNK)
-            .map(|from| {
-                (from..(from + CHUNK).min(len))
-                    .map(|rev| Revision(rev as i32))
-                    .filter(|&rev| !filtered.is_some_and(|f| f.contains(rev)))
-                    .filter(|&rev| {
-                        let [p1, p2] = parents[rev.index()];
-                        revs.contains(p1)
-                            || revs.contains(p2)
-                            || (include_roots && p1.is_null() && p2.is_null())
-                    })
-                    .collect()
-            })
-            .collect();
-        found.into_iter().flatten().collect()
-    })
+    let found = par.install(|| {
+        mark_in_parallel(start..len, len, |range, marks| {
+            for rev in range {
+                let [p1, p2] = parents[rev];
+                let is_child = revs.contains(p1)
+                    || revs.contains(p2)
+                    || (include_roots && p1.is_null() && p2.is_null());
+                if is_child && !filtered.is_some_and(|f| f.contains(Revision(rev as i32))) {
+                    marks.set(rev);
+                }
+            }
+            Ok::<_, Infallible>(())
+        })
+    });
+    let Ok(found) = found;
+    RevisionSet::from_words(&found.0)
 }
 
 /// [`dagops::heads`] of a large set: parents of members marked on several threads.
@@ -289,7 +275,7 @@ pub fn heads(
     }
     let end = revs.max().map_or(0, |m| m.index() + 1);
     let parents = par.install(|| {
-        mark_in_parallel(end, end, |range, marks| {
+        mark_in_parallel(0..end, end, |range, marks| {
             for rev in members_in(revs, range) {
                 marks.mark_parents(&crate::graph::checked_parents(graph, rev)?);
             }
@@ -308,19 +294,19 @@ pub fn roots(
     if !par.splits(revs.len()) {
         return dagops::roots(graph, revs);
     }
+    let end = revs.max().map_or(0, |m| m.index() + 1);
     let roots = par.install(|| {
-        over_member_ranges(revs, |range| -> Result<Vec<Revision>, GraphError> {
-            let mut found = Vec::new();
+        mark_in_parallel(0..end, end, |range, marks| {
             for rev in members_in(revs, range) {
                 let [p1, p2] = crate::graph::checked_parents(graph, rev)?;
                 if !revs.contains(p1) && !revs.contains(p2) {
-                    found.push(rev);
+                    marks.set(rev.index());
                 }
             }
-            Ok(found)
+            Ok(())
         })
     })?;
-    Ok(roots.into_iter().flatten().collect())
+    Ok(RevisionSet::from_words(&roots.0))
 }
 
 /// Many is-ancestor questions (`a` ancestor of `b`?), each answer equal to
