@@ -42,10 +42,15 @@ def kernels(parents, repeat):
     rng = random.Random(1)
     pairs_b = [rng.randrange(n // 2, n) for _ in range(2000)]
     pairs_a = [max(0, x - rng.randrange(2001)) for x in pairs_b]
+    probes = [r ^ 0x55 for r in range(n)]
+    queries = [([n - 1 - i * n // 1000], [n // 2 - i * n // 200]) for i in range(1, 9)]
     return [
         ("heads of the whole graph (1% filtered)", lambda: _native.headrevsall(parents, filtered)),
         ("heads of a set of n/2", lambda: _native.headrevs(parents, half)),
         ("roots of a set of n/2", lambda: _native.roots(parents, half)),
+        ("parents of a set of n/2", lambda: _native.parents(parents, half)),
+        ("%d membership probes" % n, lambda: b.containsmany(probes)),
+        ("8 missing-ancestors queries", lambda: _native.missingancestorsmany(parents, queries)),
         ("children of a set of n/3", lambda: _native.children(parents, third)),
         ("set algebra a & b, a | b, a - b", lambda: (a & b, a | b, a - b)),
         ("%d is-ancestor pairs, distinct descendants" % len(pairs_a), lambda: _native.isancestormany(parents, pairs_a, pairs_b)),

@@ -15,7 +15,7 @@ Every query is also run without the extension: the outputs must be identical.
   mode: auto
   threads: \d+ (re)
   capsule: ready (ABI 3)
-  hooks: 16 active
+  hooks: 17 active
     revlog.ancestors
     revlog.incrementalmissingrevs
     mercurial.dagop.headrevs
@@ -30,6 +30,7 @@ Every query is also run without the extension: the outputs must be identical.
     revset.children
     revset.heads
     revset.only
+    revset.parents
     revset.roots
     mercurial.utils.dag_util.reachableroots
 

@@ -70,6 +70,15 @@ def check_graph(native, index, parents, rng, rounds=8):
         # A native set where a list is taken: the same answers, no Python ints made.
         members = native.RevisionSet(subset)
         assert list(native.headrevs(index, members)) == sorted(dagop.headrevs(members.tolist(), pf))
+        # The revset parents(): every parent of a member, null aside.
+        expected_parents = sorted({p for r in members for p in pf(r)} - {nullrev})
+        assert list(native.parents(index, subset)) == list(native.parents(index, members)) == expected_parents
+        probes = sample(rng, n + 2, 20) + [None, 2**70, "x"]
+        assert members.containsmany(probes) == [p in set(subset) - {nullrev} for p in probes]
+        queries = [(sample(rng, n, 3), sample(rng, n, 3)) for _ in range(3)]
+        assert [list(s) for s in native.missingancestorsmany(index, queries)] == [
+            sorted(ancestor.incrementalmissingancestors(pf, c).missingancestors(h)) for h, c in queries
+        ]
         # The revset roots(): members none of whose parents is a member.
         expected_roots = [r for r in members if not any(0 <= p and p in members for p in pf(r))]
         assert list(native.roots(index, subset)) == list(native.roots(index, members)) == expected_roots

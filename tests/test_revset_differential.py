@@ -56,6 +56,12 @@ COMPOSED = [
     "only(1, 2, 3)",
     "heads()",
     "children(999999)",
+    "parents(0:50)",
+    "parents(all()) - parents(::100)",
+    "parents(3 + null)",
+    "parents(wdir())",
+    "parents()",
+    "10:30 and parents(20::)",
 ]
 EXPRESSIONS = REVSETS + COMPOSED
 

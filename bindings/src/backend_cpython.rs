@@ -441,6 +441,16 @@ py_class!(class RevisionSet |py| {
         Ok(revs)
     }
 
+    // Membership of each of `revs`, in order (parallel for many probes).
+    def containsmany(&self, revs: PyObject) -> PyResult<Vec<bool>> {
+        let probes = revs
+            .iter(py)?
+            .map(|r| Ok(member(py, &r?)))
+            .collect::<PyResult<Vec<_>>>()?;
+        let set = self.set(py).clone();
+        Ok(detach(py, || ops::contains_many(&set, &probes)))
+    }
+
     def __and__(lhs, rhs) -> PyResult<PyObject> {
         RevisionSet::algebra(py, lhs, rhs, |a, b| ops::combine(a, b, SetOp::Intersection))
     }
@@ -543,6 +553,32 @@ fn headrevsall(
     compute(py, index, |t| {
         Ok(ops::graph_heads(t, filtered.as_ref(), stop))
     })
+}
+
+/// Parents of a set, null excluded (the revset `parents(set)`), as a native set.
+fn parents(py: Python<'_>, index: &PyObject, revs: &PyObject) -> PyResult<RevisionSet> {
+    let revs = revs_input(py, revs)?;
+    native_set(py, compute(py, index, |t| ops::parents(t, revs))?)
+}
+
+/// Independent missing-ancestors questions, `(heads, common)` pairs, answered on
+/// several threads: `::heads - ::common` each, as native sets.
+fn missingancestorsmany(
+    py: Python<'_>,
+    index: &PyObject,
+    queries: &PyObject,
+) -> PyResult<Vec<RevisionSet>> {
+    let queries = queries
+        .iter(py)?
+        .map(|query| {
+            let (heads, common): (PyObject, PyObject) = query?.extract(py)?;
+            Ok((revs_arg(py, &heads)?, revs_arg(py, &common)?))
+        })
+        .collect::<PyResult<Vec<_>>>()?;
+    compute(py, index, |t| ops::missing_ancestors_many(t, &queries))?
+        .into_iter()
+        .map(|set| native_set(py, set))
+        .collect()
 }
 
 /// Members of a set with no parent in it (the revset `roots()`), as a native set.
@@ -871,6 +907,14 @@ fn module_init(py: Python<'_>, m: &PyModule) -> PyResult<()> {
         (
             "ancestorsset",
             py_fn!(py, ancestorsset(index: &PyObject, revs: &PyObject, stoprev: i64 = 0, inclusive: bool = true)),
+        ),
+        (
+            "parents",
+            py_fn!(py, parents(index: &PyObject, revs: &PyObject)),
+        ),
+        (
+            "missingancestorsmany",
+            py_fn!(py, missingancestorsmany(index: &PyObject, queries: &PyObject)),
         ),
         (
             "onlyset",

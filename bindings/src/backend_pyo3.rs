@@ -519,6 +519,15 @@ impl PyRevisionSet {
         PyList::new(py, revs)
     }
 
+    /// Membership of each of `revs`, in order (parallel for many probes).
+    fn containsmany(&self, py: Python<'_>, revs: &Bound<'_, PyAny>) -> PyResult<Vec<bool>> {
+        let probes = revs
+            .try_iter()?
+            .map(|r| Ok(ops::member(r?.extract::<i64>().ok())))
+            .collect::<PyResult<Vec<_>>>()?;
+        Ok(py.detach(|| ops::contains_many(&self.set, &probes)))
+    }
+
     fn __and__(&self, py: Python<'_>, other: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
         self.algebra(py, other, |a, b| ops::combine(a, b, SetOp::Intersection))
     }
@@ -616,6 +625,31 @@ fn headrevsall(
 ) -> PyResult<Vec<i32>> {
     let filtered = set_arg(filteredrevs)?;
     compute(index, |t| Ok(ops::graph_heads(t, filtered.as_ref(), stop)))
+}
+
+/// Parents of a set, null excluded (the revset `parents(set)`), as a native set.
+#[pyfunction]
+fn parents(index: &Bound<'_, PyAny>, revs: &Bound<'_, PyAny>) -> PyResult<PyRevisionSet> {
+    let revs = revs_input(revs)?;
+    compute(index, |t| ops::parents(t, revs)).map(native_set)
+}
+
+/// Independent missing-ancestors questions, `(heads, common)` pairs, answered on
+/// several threads: `::heads - ::common` each, as native sets.
+#[pyfunction]
+fn missingancestorsmany(
+    index: &Bound<'_, PyAny>,
+    queries: &Bound<'_, PyAny>,
+) -> PyResult<Vec<PyRevisionSet>> {
+    let queries = queries
+        .try_iter()?
+        .map(|query| {
+            let (heads, common): (Bound<'_, PyAny>, Bound<'_, PyAny>) = query?.extract()?;
+            Ok((revs_arg(&heads)?, revs_arg(&common)?))
+        })
+        .collect::<PyResult<Vec<_>>>()?;
+    compute(index, |t| ops::missing_ancestors_many(t, &queries))
+        .map(|sets| sets.into_iter().map(native_set).collect())
 }
 
 /// Members of a set with no parent in it (the revset `roots()`), as a native set.
@@ -857,6 +891,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
         wrap_pyfunction!(isancestormany, m)?,
         wrap_pyfunction!(revancestors, m)?,
         wrap_pyfunction!(revdescendants, m)?,
+        wrap_pyfunction!(parents, m)?,
+        wrap_pyfunction!(missingancestorsmany, m)?,
         wrap_pyfunction!(setthreads, m)?,
         wrap_pyfunction!(threads, m)?,
     ] {

@@ -309,6 +309,31 @@ pub fn heads(table: &Table, revs: Revs) -> Result<RevisionSet, GraphError> {
     parallel::heads(table.as_ref(), &set, Parallelism::current())
 }
 
+/// Parents of a set, null excluded (the revset `parents(set)`), parallel for large
+/// sets.
+pub fn parents(table: &Table, revs: Revs) -> Result<RevisionSet, GraphError> {
+    let (set, _) = revs.checked(table)?;
+    parallel::parents(table.as_ref(), &set, Parallelism::current())
+}
+
+/// Membership of each probe (`None`: a Python object no revision equals), in order,
+/// parallel for many probes.
+pub fn contains_many(set: &RevisionSet, probes: &[Option<Revision>]) -> Vec<bool> {
+    let probes: Vec<Revision> = probes
+        .iter()
+        .map(|p| p.unwrap_or(hg_core::NULL_REVISION))
+        .collect();
+    parallel::contains_many(set, &probes, Parallelism::current())
+}
+
+/// Independent `(heads, common)` missing-ancestors questions, on several threads.
+pub fn missing_ancestors_many(
+    table: &Table,
+    queries: &[(Vec<Revision>, Vec<Revision>)],
+) -> Result<Vec<RevisionSet>, GraphError> {
+    parallel::missing_ancestors_many(table, queries, Parallelism::current())
+}
+
 /// Members of a set with no parent in it, parallel for large sets.
 pub fn roots(table: &Table, revs: Revs) -> Result<RevisionSet, GraphError> {
     let (set, _) = revs.checked(table)?;

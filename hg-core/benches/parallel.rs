@@ -38,7 +38,11 @@ fn members(set: &RevisionSet) -> Vec<i32> {
     set.iter().map(|r| r.0).collect()
 }
 
-fn kernels<'a>(table: &'a ParentsTable, sets: &'a [RevisionSet; 3]) -> Vec<Kernel<'a>> {
+fn kernels<'a>(
+    table: &'a ParentsTable,
+    sets: &'a [RevisionSet; 3],
+    probes: &'a [Revision],
+) -> Vec<Kernel<'a>> {
     let [half, third, filtered] = sets;
     let n = table.len();
     let pairs: Vec<(Revision, Revision)> = {
@@ -68,6 +72,36 @@ fn kernels<'a>(table: &'a ParentsTable, sets: &'a [RevisionSet; 3]) -> Vec<Kerne
         Kernel {
             name: "roots of a set of n/2",
             run: Box::new(move |p| members(&parallel::roots(table, half, p).unwrap())),
+        },
+        Kernel {
+            name: "parents of a set of n/2",
+            run: Box::new(move |p| members(&parallel::parents(table, half, p).unwrap())),
+        },
+        Kernel {
+            name: "1M membership probes",
+            run: Box::new(move |p| {
+                parallel::contains_many(third, probes, p)
+                    .into_iter()
+                    .map(i32::from)
+                    .collect()
+            }),
+        },
+        Kernel {
+            name: "8 missing-ancestors queries",
+            run: Box::new(move |p| {
+                let queries: Vec<(Vec<Revision>, Vec<Revision>)> = (1..=8)
+                    .map(|i| {
+                        let head = Revision((n - 1 - i * n / 1000) as i32);
+                        let common = Revision((n / 2 - i * n / 200) as i32);
+                        (vec![head], vec![common])
+                    })
+                    .collect();
+                parallel::missing_ancestors_many(&table, &queries, p)
+                    .unwrap()
+                    .iter()
+                    .map(|s| s.len() as i32)
+                    .collect()
+            }),
         },
         Kernel {
             name: "children of a set of n/3",
@@ -133,7 +167,8 @@ fn main() {
         "{:<46} {:>10} {:>10} {:>8}",
         "kernel", "1 thread", "2 threads", "speedup"
     );
-    for kernel in kernels(&table, &sets) {
+    let probes: Vec<Revision> = (0..n).map(|r| Revision(r ^ 0x55)).collect();
+    for kernel in kernels(&table, &sets, &probes) {
         let (t1, r1) = median_time(reps, || (kernel.run)(one));
         let (t2, r2) = median_time(reps, || (kernel.run)(two));
         assert_eq!(r1, r2, "{}: parallel result differs", kernel.name);

@@ -55,6 +55,17 @@ pub fn graph_heads(
         .collect()
 }
 
+/// The parents of the members, null excluded (the revset `parents(set)`).
+pub fn parents(graph: &impl Graph, revs: &RevisionSet) -> Result<RevisionSet, GraphError> {
+    let mut parents = RevisionSet::new();
+    for rev in revs.iter() {
+        for parent in checked_parents(graph, rev)? {
+            parents.insert(parent);
+        }
+    }
+    Ok(parents)
+}
+
 /// Members with no parent in the set (the revset `roots()`).
 pub fn roots(graph: &impl Graph, revs: &RevisionSet) -> Result<RevisionSet, GraphError> {
     let mut roots = RevisionSet::new();

@@ -18,7 +18,7 @@ use std::sync::{Arc, Mutex};
 
 use rayon::prelude::*;
 
-use crate::ancestors::AncestorsIterator;
+use crate::ancestors::{AncestorsIterator, MissingAncestors};
 use crate::bitset::RevisionSet;
 use crate::dagops;
 use crate::graph::{check_revision, Graph, ParentsTable};
@@ -307,6 +307,63 @@ pub fn roots(
         })
     })?;
     Ok(RevisionSet::from_words(&roots.0))
+}
+
+/// [`dagops::parents`] of a large set, marked on several threads.
+pub fn parents(
+    graph: &(impl Graph + Sync),
+    revs: &RevisionSet,
+    par: Parallelism,
+) -> Result<RevisionSet, GraphError> {
+    if !par.splits(revs.len()) {
+        return dagops::parents(graph, revs);
+    }
+    let end = revs.max().map_or(0, |m| m.index() + 1);
+    let parents = par.install(|| {
+        mark_in_parallel(0..end, end, |range, marks| {
+            for rev in members_in(revs, range) {
+                marks.mark_parents(&crate::graph::checked_parents(graph, rev)?);
+            }
+            Ok(())
+        })
+    })?;
+    Ok(RevisionSet::from_words(&parents.0))
+}
+
+/// Membership of many probes at once, in order.
+pub fn contains_many(set: &RevisionSet, probes: &[Revision], par: Parallelism) -> Vec<bool> {
+    if !par.splits(probes.len()) {
+        return probes.iter().map(|&r| set.contains(r)).collect();
+    }
+    let step = probes.len().div_ceil(par.threads).max(1);
+    par.install(|| {
+        probes
+            .par_chunks(step)
+            .flat_map_iter(|chunk| chunk.iter().map(|&r| set.contains(r)))
+            .collect()
+    })
+}
+
+/// Several independent missing-ancestors questions, `::heads - ::common` each (as
+/// [`MissingAncestors::missing_ancestors`] answers it), on several threads.
+pub fn missing_ancestors_many<G: Graph + Clone + Send + Sync>(
+    graph: &G,
+    queries: &[(Vec<Revision>, Vec<Revision>)],
+    par: Parallelism,
+) -> Result<Vec<RevisionSet>, GraphError> {
+    let answer = |(heads, common): &(Vec<Revision>, Vec<Revision>)| {
+        let mut missing = MissingAncestors::new(graph.clone(), common.iter().copied())?;
+        Ok(missing
+            .missing_ancestors(heads.iter().copied())?
+            .into_iter()
+            .collect())
+    };
+    // Each query may walk far: it weighs as much as a page of revisions.
+    if par.splits(queries.len().saturating_mul(PAIR_WEIGHT)) {
+        par.install(|| queries.par_iter().map(answer).collect())
+    } else {
+        queries.iter().map(answer).collect()
+    }
 }
 
 /// Many is-ancestor questions (`a` ancestor of `b`?), each answer equal to

@@ -632,6 +632,7 @@ fn parallel_kernels_equal_sequential_at_both_thread_counts() {
             let (set_a, set_b) = (to_set(&a), to_set(&b));
             let filtered = to_set(&b);
             let stop = stop.clamp(0, table.len() as i32) as usize;
+            let oracle = Closure::new(&table);
             for threads in [1, 2] {
                 // Threshold 0: the parallel path even on small graphs.
                 let par = Parallelism {
@@ -660,6 +661,39 @@ fn parallel_kernels_equal_sequential_at_both_thread_counts() {
                     parallel::roots(&table, &set_a, par).unwrap(),
                     dagops::roots(&table, &set_a).unwrap()
                 );
+                let parents: BTreeSet<i32> = a
+                    .iter()
+                    .filter(|&&r| r >= 0)
+                    .flat_map(|&r| table.parents_unchecked(Revision(r)))
+                    .filter(|p| !p.is_null())
+                    .map(|p| p.0)
+                    .collect();
+                prop_assert_eq!(
+                    members(&parallel::parents(&table, &set_a, par).unwrap()),
+                    parents
+                );
+                let probes: Vec<Revision> = b.iter().chain(&a).map(|&r| Revision(r)).collect();
+                prop_assert_eq!(
+                    parallel::contains_many(&set_a, &probes, par),
+                    probes
+                        .iter()
+                        .map(|r| r.0 >= 0 && a.contains(&r.0))
+                        .collect::<Vec<_>>()
+                );
+                let queries = vec![
+                    (revs(&a), revs(&b)),
+                    (revs(&b), revs(&a)),
+                    (revs(&a), vec![]),
+                ];
+                let answers = parallel::missing_ancestors_many(&&table, &queries, par).unwrap();
+                for ((heads, common), answer) in queries.iter().zip(&answers) {
+                    let expected: BTreeSet<i32> = oracle
+                        .inclusive(&ints(heads.iter().copied()))
+                        .difference(&oracle.inclusive(&ints(common.iter().copied())))
+                        .copied()
+                        .collect();
+                    prop_assert_eq!(members(answer), expected);
+                }
                 let pairs: Vec<(Revision, Revision)> = a
                     .iter()
                     .zip(&b)

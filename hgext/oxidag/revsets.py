@@ -1,5 +1,5 @@
 """Revset predicates answered natively: `only()`, `heads()`, `roots()`,
-`children()`, and `x::y` (through `dag_util.reachableroots`).
+`children()`, `parents()`, and `x::y` (through `dag_util.reachableroots`).
 
 Mercurial's own predicates compute through the revlog (which oxidag already
 serves) but then build Python sets and `baseset`s of every result: that, not the
@@ -150,6 +150,16 @@ def children(orig, repo, subset, x):
     return subset & nativebaseset(found)
 
 
+def parents(orig, repo, subset, x=None):
+    if x is None or not _wholerepo(repo, subset):
+        return orig(repo, subset, x)  # parents(): the working directory's
+    s = _argset(repo, x)
+    revs = tonative(repo, s)
+    if revs is None:
+        return _fallback(orig, repo, subset, [s])
+    return subset & nativebaseset(native._native.parents(repo.changelog.index, revs))
+
+
 def reachableroots(orig, repo, roots, heads, includepath=False):
     """`dag_util.reachableroots` (`x::y`, graph drawing): the C index's answer, as
     a sorted baseset of a list; pure-Python Mercurial answers differently for
@@ -178,6 +188,7 @@ PREDICATES = {
     b'heads': heads,
     b'roots': roots,
     b'children': children,
+    b'parents': parents,
 }
 
 
