@@ -358,8 +358,16 @@ pub fn missing_ancestors_many<G: Graph + Clone + Send + Sync>(
             .into_iter()
             .collect())
     };
-    // Each query may walk far: it weighs as much as a page of revisions.
-    if par.splits(queries.len().saturating_mul(PAIR_WEIGHT)) {
+    // A query sweeps at most from its highest head down to its lowest base.
+    let work: usize = queries
+        .iter()
+        .map(|(heads, common)| {
+            let top = heads.iter().max().map_or(0, |r| r.0.max(0) as usize);
+            let bottom = common.iter().min().map_or(0, |r| r.0.max(0) as usize);
+            top.saturating_sub(bottom).max(1)
+        })
+        .sum();
+    if queries.len() > 1 && par.splits(work) {
         par.install(|| queries.par_iter().map(answer).collect())
     } else {
         queries.iter().map(answer).collect()
