@@ -264,7 +264,7 @@ pub fn children(
     RevisionSet::from_words(&found.0)
 }
 
-/// [`dagops::heads`] of a large set: parents of members marked on several threads.
+/// [`dagops::heads`] of a large set: the members less their parents.
 pub fn heads(
     graph: &(impl Graph + Sync),
     revs: &RevisionSet,
@@ -273,16 +273,7 @@ pub fn heads(
     if !par.splits(revs.len()) {
         return dagops::heads(graph, revs);
     }
-    let end = revs.max().map_or(0, |m| m.index() + 1);
-    let parents = par.install(|| {
-        mark_in_parallel(0..end, end, |range, marks| {
-            for rev in members_in(revs, range) {
-                marks.mark_parents(&crate::graph::checked_parents(graph, rev)?);
-            }
-            Ok(())
-        })
-    })?;
-    Ok(revs - &RevisionSet::from_words(&parents.0))
+    Ok(revs - &parents(graph, revs, par)?)
 }
 
 /// [`dagops::roots`] of a large set, members tested on several threads.
@@ -294,19 +285,11 @@ pub fn roots(
     if !par.splits(revs.len()) {
         return dagops::roots(graph, revs);
     }
-    let end = revs.max().map_or(0, |m| m.index() + 1);
-    let roots = par.install(|| {
-        mark_in_parallel(0..end, end, |range, marks| {
-            for rev in members_in(revs, range) {
-                let [p1, p2] = crate::graph::checked_parents(graph, rev)?;
-                if !revs.contains(p1) && !revs.contains(p2) {
-                    marks.set(rev.index());
-                }
-            }
-            Ok(())
-        })
-    })?;
-    Ok(RevisionSet::from_words(&roots.0))
+    mark_from_members(graph, revs, par, |rev, [p1, p2], marks| {
+        if !revs.contains(p1) && !revs.contains(p2) {
+            marks.set(rev.index());
+        }
+    })
 }
 
 /// [`dagops::parents`] of a large set, marked on several threads.
@@ -318,16 +301,29 @@ pub fn parents(
     if !par.splits(revs.len()) {
         return dagops::parents(graph, revs);
     }
+    mark_from_members(graph, revs, par, |_, parents, marks| {
+        marks.mark_parents(&parents)
+    })
+}
+
+/// The revisions `mark(member, its parents, marks)` marks, over the members of
+/// `revs` on several threads.
+fn mark_from_members(
+    graph: &(impl Graph + Sync),
+    revs: &RevisionSet,
+    par: Parallelism,
+    mark: impl Fn(Revision, [Revision; 2], &mut DenseBits) + Sync,
+) -> Result<RevisionSet, GraphError> {
     let end = revs.max().map_or(0, |m| m.index() + 1);
-    let parents = par.install(|| {
+    let marks = par.install(|| {
         mark_in_parallel(0..end, end, |range, marks| {
             for rev in members_in(revs, range) {
-                marks.mark_parents(&crate::graph::checked_parents(graph, rev)?);
+                mark(rev, crate::graph::checked_parents(graph, rev)?, marks);
             }
             Ok(())
         })
     })?;
-    Ok(RevisionSet::from_words(&parents.0))
+    Ok(RevisionSet::from_words(&marks.0))
 }
 
 /// Membership of many probes at once, in order.
