@@ -2,7 +2,8 @@
 
 oxidag answers Mercurial's ancestry questions with a Rust core: ancestors
 (``ancestors()``, ``::x``, lazy ancestor sets), missing ancestors (``only()``,
-discovery for push, pull, outgoing and incoming), descendants, heads of sets,
+discovery for push, pull, outgoing and incoming), descendants (also
+depth-limited), ``heads()``, ``roots()``, ``parents()``, ``children()``,
 common ancestors, ``x::y`` and is-ancestor tests. Output is identical to
 Mercurial's; only speed changes. Whatever the native module cannot serve falls
 back to Mercurial's own code.
