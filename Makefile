@@ -38,6 +38,7 @@ test: lint test-rust
 test-rust:
 	cargo test --release -p hg-core
 	cargo test --release -p hg-core --benches
+	cargo test --release -p oxidag-bindings --features pyo3 --lib
 
 test-backend: build
 	OXIDAG_EXPECT_BACKEND=$(BACKEND) $(PYTHON) -m pytest -q tests

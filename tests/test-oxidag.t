@@ -15,10 +15,11 @@ Every query is also run without the extension: the outputs must be identical.
   mode: auto
   threads: \d+ (re)
   capsule: ready (ABI 3)
-  hooks: 17 active
+  hooks: 18 active
     revlog.ancestors
     revlog.incrementalmissingrevs
     mercurial.dagop.headrevs
+    revlog.heads
     revlog.descendants
     revlog.children
     revlog._commonancestorsheads
@@ -114,6 +115,23 @@ Revsets that walk ancestry, each identical with and without oxidag:
   $ same log -r 'heads(all())' -T '{rev} '
   10 12 16  (no-eol)
 
+`hg heads -r REV` (revlog.heads(start)) and a revlog's heads with stops:
+
+  $ same heads -r 6 -T '{rev} '
+  16 10  (no-eol)
+  $ cat > $TESTTMP/revlogheads.py << EOF
+  > from mercurial import registrar
+  > cmdtable = {}
+  > command = registrar.command(cmdtable)
+  > @command(b'debugrevlogheads', [], b'START STOP...')
+  > def debugrevlogheads(ui, repo, start, *stop):
+  >     cl = repo.changelog
+  >     heads = cl.heads(cl.node(int(start)), [cl.node(int(r)) for r in stop])
+  >     ui.write(b'%s\n' % b' '.join(b'%d' % cl.rev(n) for n in heads))
+  > EOF
+  $ same --config extensions.revlogheads=$TESTTMP/revlogheads.py debugrevlogheads -- -1 8 5
+  5 8 10 12 16
+
 The smartsets keep Mercurial's structure (what `debugrevspec -s` shows):
 
   $ same debugrevspec -s 'only(16, 14)'
@@ -176,7 +194,37 @@ for a graph a strip changed under it:
   LazyAncestors [8, 7, 6, 2, 1, 0] True False
   18 [8, 7, 6, 2, 1, 0] True False
   15 revisions after strip
-  RuntimeError: oxidag: the revlog index was stripped or replaced while a lazy object used it
+  RuntimeError: oxidag: the revlog was stripped (or its index replaced) since this object read it
+
+Revset results held across the same changes (tests/acrossstrip.py consults every
+other one at once, the rest after the commit): until the strip they answer as
+Mercurial's do; after it, and after new commits bring back the same length, they
+refuse, where Mercurial's would answer for revisions that are gone:
+
+  $ hg clone -q repo held
+  $ hg clone -q repo held-by-mercurial
+  $ cat >> $HGRCPATH << EOF
+  > [extensions]
+  > acrossstrip = $TESTDIR/acrossstrip.py
+  > EOF
+  $ hg -R held debugacrossstrip 9 'only(14, 8)' 'descendants(13)' | tee with.out
+  before only(14, 8): [0, 1, 2, 5, 6, 7, 10, 11, 12, 13, 14] len=11 first=0 last=14 in=[True, True, True, False, False, False, False, False, False]
+  after commit only(14, 8): [0, 1, 2, 5, 6, 7, 10, 11, 12, 13, 14] len=11 first=0 last=14 in=[True, True, True, False, False, False, False, False, False]
+  after commit descendants(13): [13, 14, 15, 16] len=4 first=13 last=16 in=[False, False, True, False, False, False, False, False, False]
+  after strip only(14, 8): RuntimeError: oxidag: the revlog was stripped (or its index replaced) since this object read it
+  after strip descendants(13): RuntimeError: oxidag: the revlog was stripped (or its index replaced) since this object read it
+  17 revisions again
+  after regrow only(14, 8): RuntimeError: oxidag: the revlog was stripped (or its index replaced) since this object read it
+  after regrow descendants(13): RuntimeError: oxidag: the revlog was stripped (or its index replaced) since this object read it
+  fresh only(14, 8): [0, 1, 2, 5, 6, 7, 9, 10, 11, 12, 13, 14] len=12 first=0 last=14 in=[True, True, True, False, False, False, False, False, False]
+  fresh descendants(13): [13, 14, 15, 16] len=4 first=13 last=16 in=[False, False, True, False, False, False, False, False, False]
+  $ without -R held-by-mercurial debugacrossstrip 9 'only(14, 8)' 'descendants(13)' > without.out
+  $ grep -v 'after strip\|after regrow' with.out > with.kept
+  $ grep -v 'after strip\|after regrow' without.out > without.kept
+  $ cmp with.kept without.kept
+  $ grep 'after strip' without.out
+  after strip only(14, 8): [0, 1, 2, 5, 6, 7, 10, 11, 12, 13, 14] len=11 first=0 last=14 in=[True, True, True, False, False, False, False, False, False]
+  after strip descendants(13): [13, 14, 15, 16] len=4 first=13 last=16 in=[False, False, True, False, False, False, False, False, False]
 
 The fallback: Mercurial's own code, the same answers, and the reason shown.
 

@@ -131,6 +131,23 @@ def check_graph(native, index, parents, rng, rounds=8):
             down = dag_util._walkrevtree(children.__getitem__, smartset.baseset(walk_revs), start, stop, False)
             native_down = native.revdescendants(index, walk_revs, followfirst, start or 0, stop)
             assert list(native_down) == list(down)
+        # dagop.headrevssubset (revlog.heads(start, stop)): the same Python set, so the
+        # same iteration order, with parents in stored or canonical order.
+        startrev = rng.randrange(-1, n)
+        stoprevs = set(sample(rng, n, 3))
+        filtered = {r for r in sample(rng, n, 4, null=False) if r > startrev}
+        for canonical in (False, True):
+
+            def parentrevs(r, canonical=canonical):
+                p1, p2 = pf(r)
+                return (p2, p1) if canonical and p1 == nullrev else (p1, p2)
+
+            def revsfn(start=0):
+                return (r for r in range(start, n) if r not in filtered)
+
+            expected_heads = dagop.headrevssubset(revsfn, parentrevs, startrev, stoprevs)
+            got_heads = native.headrevssubset(index, startrev, stoprevs, filtered, canonical)
+            assert type(got_heads) is set and list(got_heads) == list(expected_heads)
         a, b = rng.randrange(-1, n), rng.randrange(n)
         expected_anc = a == nullrev or a == b or (a < b and bool(dagop._reachablerootspure(pf, a, [a], [b], False)))
         assert native.isancestor(index, a, b) == expected_anc
@@ -141,6 +158,9 @@ def test_random_dags_as_python_lists(native, seed):
     for _ in range(300):
         size = rng.randrange(1, 80)
         parents = random_dag(rng, size, root_rate=rng.random() * 0.3, merge_rate=rng.random() * 0.6)
+        if rng.random() < 0.3:
+            # Some revlogs store a null first parent before a real second one.
+            parents = [(p2, p1) if p2 == nullrev and rng.random() < 0.3 else (p1, p2) for p1, p2 in parents]
         check_graph(native, parents, parents, rng)
 
 

@@ -1,12 +1,16 @@
 """The extension as users run it: real `hg` on real repositories, output compared
 with and without oxidag (native and fallback modes), errors, strips, threads."""
 
+import os
 import random
+import shutil
 import threading
 
 import pytest
 
 from conftest import REVSETS, hg, make_repo, random_dag
+
+ACROSS_STRIP = os.path.join(os.path.dirname(os.path.abspath(__file__)), "acrossstrip.py")
 
 
 @pytest.fixture(scope="module")
@@ -91,6 +95,99 @@ def test_lazy_ancestors_across_commit_and_strip(tmp_path, native):
         list(lazy)
     with pytest.raises(RuntimeError, match="stripped"):
         5 in lazy
+
+
+# Revset results, every one native or built over native sets. The helper consults
+# every other one at once, the rest first after its commit (on top of tip 59): there
+# `descendants(59)` must see the new revisions, as Mercurial's lazy walk does.
+HELD = [
+    "ancestors(20)",
+    "descendants(59)",
+    "only(tip, 30)",
+    "descendants(10)",
+    "heads(::40)",
+    "roots(10::)",
+    "children(5)",
+    "parents(20::30)",
+    "10::40",
+    "::40 - ::20",
+    "ancestors(40) and descendants(5)",
+    "ancestors(tip, depth=4)",
+]
+
+
+def test_smartsets_across_commit_and_strip(tmp_path, native):
+    rng = random.Random(5)
+    mine = make_repo(tmp_path / "mine", random_dag(rng, 60))
+    theirs = tmp_path / "theirs"
+    shutil.copytree(mine, theirs)
+    cmd = ["--config", "extensions.strip=", "--config", "extensions.acrossstrip=%s" % ACROSS_STRIP]
+    cmd += ["debugacrossstrip", "45"] + HELD
+    with_ext = hg(*cmd, cwd=mine).stdout.decode().splitlines()
+    without = hg(*cmd, cwd=theirs, extension=False).stdout.decode().splitlines()
+
+    def step(lines, name):
+        return [line for line in lines if line.startswith(name + " ")]
+
+    # Until the strip, and fresh after it: Mercurial's answers exactly.
+    for name in ("before", "after commit", "fresh"):
+        assert step(with_ext, name) == step(without, name) and step(without, name)
+    assert "descendants(59): [59, 60, 61]" in "\n".join(step(with_ext, "after commit"))
+    assert "62 revisions again" in with_ext and "62 revisions again" in without
+    # After the strip, and after new commits bring back the same length: Mercurial's
+    # sets answer for revisions that are gone; oxidag's refuse, every one of them.
+    for name in ("after strip", "after regrow"):
+        refused = [line for line in step(with_ext, name) if "RuntimeError: oxidag" in line]
+        assert len(refused) == len(HELD), step(with_ext, name)
+        assert not any("RuntimeError" in line for line in step(without, name))
+
+
+def test_native_sets_refuse_after_strip_of_their_index(tmp_path, native):
+    # The module level, both backends: a computed set checks its index before every
+    # answer; sets from Python ints have no index to check.
+    from mercurial import hg as hgmod, ui as uimod
+
+    path = make_repo(tmp_path / "r", random_dag(random.Random(6), 80))
+    index = hgmod.repository(uimod.ui.load(), str(path).encode()).changelog.index
+    computed = native.descendants(index, [10], True)
+    plain = native.RevisionSet([1, 2, 3])
+    combined = computed | plain
+    walk = iter(computed)
+    first = next(walk)
+    assert first == 10 and 10 in combined and len(plain & combined) == 3
+    node = index[79][7]
+    del index[70:-1]
+    uses = [
+        lambda s: list(s),
+        lambda s: 10 in s,
+        len,
+        bool,
+        lambda s: s.min(),
+        lambda s: s.max(),
+        lambda s: s.tolist(),
+        lambda s: list(s.descending()),
+        lambda s: s.containsmany([1, 2]),
+        lambda s: s & plain,
+        lambda s: s == plain,
+        lambda s: native.headrevs(index, s),
+    ]
+    for use in uses:
+        for stale in (computed, combined):
+            with pytest.raises(RuntimeError, match="stripped"):
+                use(stale)
+    with pytest.raises(RuntimeError, match="stripped"):
+        list(walk)
+    assert list(plain) == [1, 2, 3] and 2 in plain
+    fresh = native.descendants(index, [10], True)
+    assert max(fresh) < 70 and 10 in fresh
+    # Regrown to the same length with other revisions: still refused (the tip differs).
+    while len(index) < 80:
+        entry = list(index[len(index) - 1])
+        entry[5], entry[6], entry[7] = len(index) - 1, -1, b"%020d" % len(index)
+        index.append(tuple(entry))
+    assert len(index) == 80 and index[79][7] != node
+    with pytest.raises(RuntimeError, match="stripped"):
+        10 in computed
 
 
 def test_errors_are_python_exceptions(native):

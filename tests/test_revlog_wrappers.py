@@ -4,10 +4,10 @@ values, same types, same iteration order, on a real repository (C index)."""
 import random
 
 import pytest
-from mercurial import dagop, revlog
+from mercurial import dagop, error, revlog
 from mercurial.node import nullrev
 
-from conftest import make_repo, random_dag
+from conftest import hg, make_repo, random_dag
 
 
 @pytest.fixture(scope="module")
@@ -92,3 +92,62 @@ def test_isancestorrev(changelog, wrappers):
         for b in descendants:
             for a in rng.sample(range(-1, len(cl)), 25) + [b, len(cl) + 5, -7]:
                 assert wrappers.isancestorrev(orig, cl, a, b) == orig(cl, a, b), (a, b)
+
+
+@pytest.fixture(scope="module")
+def filerepo(tmp_path_factory):
+    """A repository whose manifest log and file `mf` mirror a random DAG
+    (`debugbuilddag --mergeable-file`), three of its heads hidden (obsolete)."""
+    from mercurial import hg as hgmod, ui as uimod
+
+    parents = random_dag(random.Random(26), 150, root_rate=0)
+    # Backrefs count back from the revision being made.
+    spec = ["." if rev == 0 else "*%d" % (rev - p1) + ("/%d" % (rev - p2) if p2 >= 0 else "") for rev, (p1, p2) in enumerate(parents)]
+    path = tmp_path_factory.mktemp("files") / "repo"
+    evolution = ["experimental.evolution=all"]
+    hg("init", str(path), extension=False)
+    hg("debugbuilddag", "--mergeable-file", " ".join(spec), cwd=path, extension=False)
+    hg("phase", "--draft", "--force", "-r", "all()", cwd=path, extension=False)
+    heads = hg("log", "-r", "heads(all())", "-T", "{node}\n", cwd=path, extension=False).stdout.split()
+    assert len(heads) > 3
+    for node in heads[:3]:
+        hg("debugobsolete", node.decode(), cwd=path, extension=False, config=evolution)
+    ui = uimod.ui.load()
+    ui.setconfig(b"experimental", b"evolution", b"all")
+    return hgmod.repository(ui, str(path).encode())
+
+
+def test_heads_start_stop(changelog, filerepo, wrappers, native):
+    # revlog.heads(start, stop) returns the list of a Python set's iteration order:
+    # the wrapper's must be the very list, for changelogs (filtered or not),
+    # manifests and filelogs (whose parents keep their stored order).
+    rng = random.Random(25)
+    orig = revlog.revlog.heads
+    visible = filerepo.changelog
+    assert visible.filteredrevs, "no hidden changesets: a weak test"
+    revlogs = [
+        changelog,
+        filerepo.unfiltered().changelog,
+        visible,
+        filerepo.manifestlog.getstorage(b"")._revlog,
+        filerepo.file(b"mf")._revlog,
+    ]
+    for rl in revlogs:
+        assert wrappers._plainwalk(rl)
+        nodes = [rl.node(r) for r in rl.revs()] + [rl.nullid]
+        cases = [(rl.nullid, None), (None, [rl.nullid]), (rl.nullid, [rl.nullid])]
+        for _ in range(30):
+            start = rng.choice([None] + nodes)
+            stop = rng.sample(nodes, rng.randrange(0, 4)) if rng.random() < 0.6 else None
+            cases.append((start, stop))
+        for start, stop in cases:
+            expected = orig(rl, start, stop)
+            same(wrappers.heads(orig, rl, start, stop), expected)
+        assert any(len(orig(rl, start, stop)) > 2 for start, stop in cases)
+    # Mercurial's own errors: an unknown node, a hidden one.
+    for start, stop in ((b"\x01" * 20, None), (None, [b"\x01" * 20])):
+        with pytest.raises(error.LookupError):
+            wrappers.heads(orig, changelog, start, stop)
+    hidden = filerepo.unfiltered().changelog.node(min(visible.filteredrevs))
+    with pytest.raises(error.FilteredLookupError):
+        wrappers.heads(orig, visible, hidden)

@@ -22,12 +22,15 @@ use cpython::{
     PythonObject, ToPyObject,
 };
 use hg_core::ancestors::{LazyAncestors as CoreLazy, MissingAncestors as CoreMissing};
+use hg_core::dagops::HeadsChange;
 use hg_core::parallel::{self, SetOp};
 use hg_core::{GraphError as CoreError, Revision, RevisionSet as CoreSet};
 
 use crate::capsule::{capi_status, CApi, CapiStatus, PythonErrorSet};
 use crate::ops::{self, AncestorsState, MissingState, Revs, SetCursor, Table};
-use crate::shared::{self, ErrorArgs, IndexReader, LoadError, Snapshot, TableCache};
+use crate::shared::{
+    self, ErrorArgs, Identity, IndexReader, LoadError, Origins, Snapshot, TableCache,
+};
 
 py_exception!(_native, GraphError, exc::ValueError);
 
@@ -176,8 +179,8 @@ fn snapshot(py: Python<'_>, index: &PyObject) -> PyResult<Snapshot> {
         .map_err(|e| load_error(py, e))
 }
 
-fn check_valid(py: Python<'_>, index: &PyObject, snapshot: &Snapshot) -> PyResult<()> {
-    if snapshot.still_valid(&PyIndex::new(py, index))? {
+fn check_valid(py: Python<'_>, index: &PyObject, identity: &Identity) -> PyResult<()> {
+    if identity.still_valid(&PyIndex::new(py, index))? {
         Ok(())
     } else {
         Err(stripped(py))
@@ -186,7 +189,7 @@ fn check_valid(py: Python<'_>, index: &PyObject, snapshot: &Snapshot) -> PyResul
 
 fn revs_arg(py: Python<'_>, revs: &PyObject) -> PyResult<Vec<Revision>> {
     if let Ok(set) = revs.cast_as::<RevisionSet>(py) {
-        return Ok(set.set(py).iter().collect());
+        return Ok(set.members(py)?.iter().collect());
     }
     revs.iter(py)?
         .map(|item| shared::revision(item?.extract::<i64>(py)?).map_err(|e| graph_error(py, e)))
@@ -196,14 +199,14 @@ fn revs_arg(py: Python<'_>, revs: &PyObject) -> PyResult<Vec<Revision>> {
 /// Revisions for a set function: a native set is taken as it is.
 fn revs_input(py: Python<'_>, revs: &PyObject) -> PyResult<Revs> {
     match revs.cast_as::<RevisionSet>(py) {
-        Ok(set) => Ok(Revs::Set(set.set(py).clone())),
+        Ok(set) => Ok(Revs::Set(set.members(py)?.clone())),
         Err(_) => revs_arg(py, revs).map(Revs::List),
     }
 }
 
 fn set_arg(py: Python<'_>, revs: Option<&PyObject>) -> PyResult<Option<CoreSet>> {
     revs.map(|r| match r.cast_as::<RevisionSet>(py) {
-        Ok(set) => Ok(CoreSet::clone(set.set(py))),
+        Ok(set) => Ok(CoreSet::clone(set.members(py)?)),
         Err(_) => Ok(ops::split_null(revs_arg(py, r)?).0),
     })
     .transpose()
@@ -246,7 +249,7 @@ py_class!(class AncestorsIterator |py| {
 
     // The next revisions as a list, empty at the end.
     def nextbatch(&self) -> PyResult<Vec<i32>> {
-        check_valid(py, self.index(py), self.snapshot(py))?;
+        check_valid(py, self.index(py), self.snapshot(py).identity())?;
         let state = self.state(py);
         let batch = detach(py, || state.lock().unwrap_or_else(|p| p.into_inner()).next_batch());
         core(py, batch)
@@ -259,7 +262,7 @@ py_class!(class AncestorsIterator |py| {
                 return Ok(Some(rev.0));
             }
         }
-        check_valid(py, self.index(py), self.snapshot(py))?;
+        check_valid(py, self.index(py), self.snapshot(py).identity())?;
         // The lock is taken without the GIL: a thread holding it never waits for it.
         let next = detach(py, || state.lock().unwrap_or_else(|p| p.into_inner()).next_revision());
         Ok(core(py, next)?.map(|r| r.0))
@@ -283,7 +286,7 @@ py_class!(class LazyAncestors |py| {
         let Some(target) = member(py, &target) else {
             return Ok(false);
         };
-        check_valid(py, self.index(py), self.snapshot(py))?;
+        check_valid(py, self.index(py), self.snapshot(py).identity())?;
         let lazy = self.lazy(py);
         if let Ok(lazy) = lazy.try_lock() {
             if let Some(answer) = lazy.contains_cached(target) {
@@ -296,7 +299,7 @@ py_class!(class LazyAncestors |py| {
 
     // A fresh walk, iterated in native batches (see `batched`).
     def __iter__(&self) -> PyResult<PyObject> {
-        check_valid(py, self.index(py), self.snapshot(py))?;
+        check_valid(py, self.index(py), self.snapshot(py).identity())?;
         let walk = lock(py, self.lazy(py)).iter();
         let iterator = AncestorsIterator::create_instance(
             py,
@@ -308,7 +311,7 @@ py_class!(class LazyAncestors |py| {
     }
 
     def __bool__(&self) -> PyResult<bool> {
-        check_valid(py, self.index(py), self.snapshot(py))?;
+        check_valid(py, self.index(py), self.snapshot(py).identity())?;
         Ok(!lock(py, self.lazy(py)).is_empty())
     }
 });
@@ -388,12 +391,14 @@ impl MissingAncestors {
 }
 
 // An immutable set of revisions backed by bits: `len`, `in` and set algebra stay in
-// Rust; Python ints are made only when iterated.
+// Rust; Python ints are made only when iterated. A set computed from an index answers
+// only while that index still has what it was computed on (else `RuntimeError`).
 py_class!(class RevisionSet |py| {
     data set: Arc<CoreSet>;
+    data origins: Origins<PyObject>;
 
     def __new__(_cls, revs: Option<PyObject> = None) -> PyResult<RevisionSet> {
-        RevisionSet::create_instance(py, Arc::new(set_arg(py, revs.as_ref())?.unwrap_or_default()))
+        native_set(py, set_arg(py, revs.as_ref())?.unwrap_or_default())
     }
 
     // Every revision in `start..end` but `excluded`: a revset span, made without
@@ -404,37 +409,39 @@ py_class!(class RevisionSet |py| {
     }
 
     def __contains__(&self, rev: PyObject) -> PyResult<bool> {
-        Ok(member(py, &rev).is_some_and(|r| self.set(py).contains(r)))
+        let set = self.members(py)?;
+        Ok(member(py, &rev).is_some_and(|r| set.contains(r)))
     }
 
     def __len__(&self) -> PyResult<usize> {
-        Ok(self.set(py).len())
+        Ok(self.members(py)?.len())
     }
 
     def __bool__(&self) -> PyResult<bool> {
-        Ok(!self.set(py).is_empty())
+        Ok(!self.members(py)?.is_empty())
     }
 
-    def __iter__(&self) -> PyResult<RevisionSetIterator> {
-        RevisionSetIterator::over(py, self.set(py), false)
+    // Ascending, in native batches (see `batched`).
+    def __iter__(&self) -> PyResult<PyObject> {
+        RevisionSetIterator::start(py, self, false)
     }
 
     /// Iterate in descending order.
-    def descending(&self) -> PyResult<RevisionSetIterator> {
-        RevisionSetIterator::over(py, self.set(py), true)
+    def descending(&self) -> PyResult<PyObject> {
+        RevisionSetIterator::start(py, self, true)
     }
 
     def min(&self) -> PyResult<Option<i32>> {
-        Ok(self.set(py).min().map(|r| r.0))
+        Ok(self.members(py)?.min().map(|r| r.0))
     }
 
     def max(&self) -> PyResult<Option<i32>> {
-        Ok(self.set(py).max().map(|r| r.0))
+        Ok(self.members(py)?.max().map(|r| r.0))
     }
 
     /// Members as a list, ascending (or descending).
     def tolist(&self, descending: bool = false) -> PyResult<Vec<i32>> {
-        let mut revs = ops::to_ints(self.set(py));
+        let mut revs = ops::to_ints(self.members(py)?);
         if descending {
             revs.reverse();
         }
@@ -447,7 +454,7 @@ py_class!(class RevisionSet |py| {
             .iter(py)?
             .map(|r| Ok(member(py, &r?)))
             .collect::<PyResult<Vec<_>>>()?;
-        let set = self.set(py).clone();
+        let set = self.members(py)?.clone();
         Ok(detach(py, || ops::contains_many(&set, &probes)))
     }
 
@@ -465,10 +472,13 @@ py_class!(class RevisionSet |py| {
 
     // `__eq__` only, as in PyO3: `!=` is its negation, orderings are not supported.
     def __richcmp__(&self, other: PyObject, op: CompareOp) -> PyResult<PyObject> {
-        let equal = || other.cast_as::<RevisionSet>(py).is_ok_and(|o| **o.set(py) == **self.set(py));
+        let equal = match other.cast_as::<RevisionSet>(py) {
+            Ok(other) => **other.members(py)? == **self.members(py)?,
+            Err(_) => false,
+        };
         Ok(match op {
-            CompareOp::Eq => equal().to_py_object(py).into_object(),
-            CompareOp::Ne => (!equal()).to_py_object(py).into_object(),
+            CompareOp::Eq => equal.to_py_object(py).into_object(),
+            CompareOp::Ne => (!equal).to_py_object(py).into_object(),
             _ => py.NotImplemented(),
         })
     }
@@ -479,6 +489,14 @@ py_class!(class RevisionSet |py| {
 });
 
 impl RevisionSet {
+    /// The members, once every index they are revisions of is checked unchanged.
+    fn members<'a>(&'a self, py: Python<'a>) -> PyResult<&'a Arc<CoreSet>> {
+        for (index, identity) in self.origins(py).iter() {
+            check_valid(py, index, identity)?;
+        }
+        Ok(self.set(py))
+    }
+
     /// Set algebra of two native sets, computed without the GIL; anything else gives
     /// `NotImplemented` (rust-cpython calls this slot for the reflected operation too,
     /// with the operands in order: both must be native sets).
@@ -494,35 +512,39 @@ impl RevisionSet {
         ) else {
             return Ok(py.NotImplemented());
         };
-        let (a, b) = (a.set(py).clone(), b.set(py).clone());
-        let set = detach(py, || op(&a, &b));
-        Ok(native_set(py, set)?.into_object())
+        let (mine, theirs) = (a.members(py)?.clone(), b.members(py)?.clone());
+        let set = detach(py, || op(&mine, &theirs));
+        let origins = a.origins(py).merged(b.origins(py), |o| o.clone_ref(py));
+        Ok(RevisionSet::create_instance(py, Arc::new(set), origins)?.into_object())
     }
 }
 
+/// A set of plain revision numbers (from Python ints, or a span).
 fn native_set(py: Python<'_>, set: CoreSet) -> PyResult<RevisionSet> {
-    RevisionSet::create_instance(py, Arc::new(set))
+    RevisionSet::create_instance(py, Arc::new(set), Origins::none())
 }
 
-// Iterator over a `RevisionSet`; the set is immutable, so iteration is always safe.
+// The batches of an iteration over a `RevisionSet`, which it checks before each.
 py_class!(class RevisionSetIterator |py| {
+    data set: RevisionSet;
     data cursor: Mutex<SetCursor>;
 
-    def __iter__(&self) -> PyResult<RevisionSetIterator> {
-        Ok(self.clone_ref(py))
-    }
-
-    def __next__(&self) -> PyResult<Option<i32>> {
-        Ok(lock(py, self.cursor(py)).step().map(|r| r.0))
+    // The next members as a list, empty at the end.
+    def nextbatch(&self) -> PyResult<Vec<i32>> {
+        self.set(py).members(py)?;
+        Ok(lock(py, self.cursor(py)).next_batch())
     }
 });
 
 impl RevisionSetIterator {
-    fn over(py: Python<'_>, set: &Arc<CoreSet>, descending: bool) -> PyResult<Self> {
-        RevisionSetIterator::create_instance(
+    fn start(py: Python<'_>, set: &RevisionSet, descending: bool) -> PyResult<PyObject> {
+        let members = set.members(py)?.clone();
+        let iterator = RevisionSetIterator::create_instance(
             py,
-            Mutex::new(SetCursor::new(set.clone(), descending)),
-        )
+            set.clone_ref(py),
+            Mutex::new(SetCursor::new(members, descending)),
+        )?;
+        batched(py, iterator.into_object().getattr(py, "nextbatch")?)
     }
 }
 
@@ -532,14 +554,40 @@ fn compute<T: Send>(
     index: &PyObject,
     f: impl FnOnce(&Table) -> Result<T, CoreError> + Send,
 ) -> PyResult<T> {
-    let table = snapshot(py, index)?.table;
-    core(py, detach(py, || f(&table)))
+    computed(py, index, f).map(|(value, _)| value)
+}
+
+/// As [`compute`], also giving the origin of what was computed.
+fn computed<T: Send>(
+    py: Python<'_>,
+    index: &PyObject,
+    f: impl FnOnce(&Table) -> Result<T, CoreError> + Send,
+) -> PyResult<(T, Origins<PyObject>)> {
+    let snapshot = snapshot(py, index)?;
+    let value = core(py, detach(py, || f(&snapshot.table)))?;
+    let origins = Origins::of(
+        index.as_ptr() as usize,
+        index.clone_ref(py),
+        snapshot.identity().clone(),
+    );
+    Ok((value, origins))
+}
+
+/// A set computed on the index's table: it answers while the index still has what it
+/// was computed on.
+fn compute_set(
+    py: Python<'_>,
+    index: &PyObject,
+    f: impl FnOnce(&Table) -> Result<CoreSet, CoreError> + Send,
+) -> PyResult<RevisionSet> {
+    let (set, origins) = computed(py, index, f)?;
+    RevisionSet::create_instance(py, Arc::new(set), origins)
 }
 
 /// Heads of a set of revisions (`dagop.headrevs`), as a native set.
 fn headrevs(py: Python<'_>, index: &PyObject, revs: &PyObject) -> PyResult<RevisionSet> {
     let revs = revs_input(py, revs)?;
-    native_set(py, compute(py, index, |t| ops::heads(t, revs))?)
+    compute_set(py, index, |t| ops::heads(t, revs))
 }
 
 /// Heads of the whole graph up to `stop`, skipping filtered revisions (C's `headrevs`).
@@ -555,10 +603,36 @@ fn headrevsall(
     })
 }
 
+/// `dagop.headrevssubset` as `revlog.heads(start, stop)` calls it: the very Python
+/// set Mercurial builds, by the same additions and removals, so that it iterates in
+/// the same order. `canonicalorder`: the revlog reports a null first parent second.
+fn headrevssubset(
+    py: Python<'_>,
+    index: &PyObject,
+    startrev: i64,
+    stoprevs: &PyObject,
+    filteredrevs: Option<PyObject>,
+    canonicalorder: bool,
+) -> PyResult<PySet> {
+    let start = shared::revision(startrev).map_err(|e| graph_error(py, e))?;
+    let (stop, filtered) = (revs_arg(py, stoprevs)?, set_arg(py, filteredrevs.as_ref())?);
+    let changes = compute(py, index, |t| {
+        ops::heads_subset_changes(t, start, &stop, filtered.as_ref(), canonicalorder)
+    })?;
+    let heads = PySet::new(py, vec![start.0])?;
+    for change in changes {
+        match change {
+            HeadsChange::Add(rev) => heads.add(py, rev.0)?,
+            HeadsChange::Remove(rev) => heads.discard(py, rev.0)?,
+        }
+    }
+    Ok(heads)
+}
+
 /// Parents of a set, null excluded (the revset `parents(set)`), as a native set.
 fn parents(py: Python<'_>, index: &PyObject, revs: &PyObject) -> PyResult<RevisionSet> {
     let revs = revs_input(py, revs)?;
-    native_set(py, compute(py, index, |t| ops::parents(t, revs))?)
+    compute_set(py, index, |t| ops::parents(t, revs))
 }
 
 /// Independent missing-ancestors questions, `(heads, common)` pairs, answered on
@@ -575,16 +649,18 @@ fn missingancestorsmany(
             Ok((revs_arg(py, &heads)?, revs_arg(py, &common)?))
         })
         .collect::<PyResult<Vec<_>>>()?;
-    compute(py, index, |t| ops::missing_ancestors_many(t, &queries))?
-        .into_iter()
-        .map(|set| native_set(py, set))
+    let (sets, origins) = computed(py, index, |t| ops::missing_ancestors_many(t, &queries))?;
+    sets.into_iter()
+        .map(|set| {
+            RevisionSet::create_instance(py, Arc::new(set), origins.cloned(|o| o.clone_ref(py)))
+        })
         .collect()
 }
 
 /// Members of a set with no parent in it (the revset `roots()`), as a native set.
 fn roots(py: Python<'_>, index: &PyObject, revs: &PyObject) -> PyResult<RevisionSet> {
     let revs = revs_input(py, revs)?;
-    native_set(py, compute(py, index, |t| ops::roots(t, revs))?)
+    compute_set(py, index, |t| ops::roots(t, revs))
 }
 
 /// Children of a set, as a native set.
@@ -595,10 +671,7 @@ fn children(
     filteredrevs: Option<PyObject>,
 ) -> PyResult<RevisionSet> {
     let (revs, filtered) = (revs_input(py, revs)?, set_arg(py, filteredrevs.as_ref())?);
-    native_set(
-        py,
-        compute(py, index, |t| ops::children(t, revs, filtered.as_ref()))?,
-    )
+    compute_set(py, index, |t| ops::children(t, revs, filtered.as_ref()))
 }
 
 /// Descendants of a set, as a native set.
@@ -610,12 +683,9 @@ fn descendants(
     filteredrevs: Option<PyObject>,
 ) -> PyResult<RevisionSet> {
     let (revs, filtered) = (revs_input(py, revs)?, set_arg(py, filteredrevs.as_ref())?);
-    native_set(
-        py,
-        compute(py, index, |t| {
-            ops::descendants(t, revs, inclusive, filtered.as_ref())
-        })?,
-    )
+    compute_set(py, index, |t| {
+        ops::descendants(t, revs, inclusive, filtered.as_ref())
+    })
 }
 
 /// `reachableroots2` of the C index, ascending.
@@ -627,7 +697,7 @@ fn reachableroots(
     roots: &PyObject,
     includepath: bool,
 ) -> PyResult<Vec<i32>> {
-    reachable(py, index, minroot, heads, roots, includepath).map(ops::ints)
+    reachable(py, index, minroot, heads, roots, includepath).map(|(revs, _)| ops::ints(revs))
 }
 
 /// `reachableroots` as a native set (the revset `x::y`); `nullrev` is never a member.
@@ -639,8 +709,8 @@ fn reachablerootsset(
     roots: &PyObject,
     includepath: bool,
 ) -> PyResult<RevisionSet> {
-    let revs = reachable(py, index, minroot, heads, roots, includepath)?;
-    native_set(py, revs.into_iter().collect())
+    let (revs, origins) = reachable(py, index, minroot, heads, roots, includepath)?;
+    RevisionSet::create_instance(py, Arc::new(revs.into_iter().collect()), origins)
 }
 
 fn reachable(
@@ -650,9 +720,9 @@ fn reachable(
     heads: &PyObject,
     roots: &PyObject,
     includepath: bool,
-) -> PyResult<Vec<Revision>> {
+) -> PyResult<(Vec<Revision>, Origins<PyObject>)> {
     let (heads, roots) = (revs_arg(py, heads)?, revs_arg(py, roots)?);
-    compute(py, index, |t| {
+    computed(py, index, |t| {
         ops::reachable_roots(t, shared::bound(minroot), &heads, &roots, includepath)
     })
 }
@@ -751,12 +821,9 @@ fn revancestors(
     stopdepth: Option<i64>,
 ) -> PyResult<RevisionSet> {
     let revs = revs_arg(py, revs)?;
-    native_set(
-        py,
-        compute(py, index, |t| {
-            ops::revset_ancestors(t, revs, followfirst, startdepth, stopdepth)
-        })?,
-    )
+    compute_set(py, index, |t| {
+        ops::revset_ancestors(t, revs, followfirst, startdepth, stopdepth)
+    })
 }
 
 /// The revset descendant walk (`dag_util.revdescendants`) as a native set: `revs`
@@ -772,19 +839,16 @@ fn revdescendants(
     filteredrevs: Option<PyObject>,
 ) -> PyResult<RevisionSet> {
     let (revs, filtered) = (revs_arg(py, revs)?, set_arg(py, filteredrevs.as_ref())?);
-    native_set(
-        py,
-        compute(py, index, |t| {
-            ops::revset_descendants(
-                t,
-                revs,
-                followfirst,
-                startdepth,
-                stopdepth,
-                filtered.as_ref(),
-            )
-        })?,
-    )
+    compute_set(py, index, |t| {
+        ops::revset_descendants(
+            t,
+            revs,
+            followfirst,
+            startdepth,
+            stopdepth,
+            filtered.as_ref(),
+        )
+    })
 }
 
 /// Every ancestor as a native set (`::revs`).
@@ -796,12 +860,9 @@ fn ancestorsset(
     inclusive: bool,
 ) -> PyResult<RevisionSet> {
     let revs = revs_arg(py, revs)?;
-    native_set(
-        py,
-        compute(py, index, |t| {
-            ops::ancestors_set(t, revs, shared::bound(stoprev), inclusive)
-        })?,
-    )
+    compute_set(py, index, |t| {
+        ops::ancestors_set(t, revs, shared::bound(stoprev), inclusive)
+    })
 }
 
 /// `::heads - ::common` as a native set (the revset `only()`).
@@ -812,7 +873,7 @@ fn onlyset(
     common: &PyObject,
 ) -> PyResult<RevisionSet> {
     let (heads, common) = (revs_arg(py, heads)?, revs_arg(py, common)?);
-    native_set(py, compute(py, index, |t| ops::only(t, heads, common))?)
+    compute_set(py, index, |t| ops::only(t, heads, common))
 }
 
 /// Why the C index can or cannot be read: `(status, abi)`.
@@ -874,6 +935,10 @@ fn module_init(py: Python<'_>, m: &PyModule) -> PyResult<()> {
         (
             "headrevsall",
             py_fn!(py, headrevsall(index: &PyObject, filteredrevs: Option<PyObject> = None, stop: Option<usize> = None)),
+        ),
+        (
+            "headrevssubset",
+            py_fn!(py, headrevssubset(index: &PyObject, startrev: i64, stoprevs: &PyObject, filteredrevs: Option<PyObject> = None, canonicalorder: bool = true)),
         ),
         (
             "roots",

@@ -3,6 +3,7 @@
 use std::sync::{Arc, Mutex};
 
 use hg_core::ancestors::{LazyAncestors as CoreLazy, MissingAncestors as CoreMissing};
+use hg_core::dagops::HeadsChange;
 use hg_core::parallel::{self, SetOp};
 use hg_core::{GraphError as CoreError, Revision, RevisionSet as CoreSet};
 use pyo3::create_exception;
@@ -13,7 +14,9 @@ use pyo3::types::{PyList, PySet, PyTuple, PyType};
 
 use crate::capsule::{capi_status, CApi, CapiStatus, PythonErrorSet};
 use crate::ops::{self, AncestorsState, MissingState, Revs, SetCursor, Table};
-use crate::shared::{self, ErrorArgs, IndexReader, LoadError, Snapshot, TableCache};
+use crate::shared::{
+    self, ErrorArgs, Identity, IndexReader, LoadError, Origins, Snapshot, TableCache,
+};
 
 create_exception!(_native, GraphError, PyValueError);
 
@@ -162,8 +165,8 @@ fn snapshot(index: &Bound<'_, PyAny>) -> PyResult<Snapshot> {
         .map_err(|e| load_error(py, e))
 }
 
-fn check_valid(py: Python<'_>, index: &Py<PyAny>, snapshot: &Snapshot) -> PyResult<()> {
-    if snapshot.still_valid(&PyIndex::new(index.bind(py)))? {
+fn check_valid(py: Python<'_>, index: &Py<PyAny>, identity: &Identity) -> PyResult<()> {
+    if identity.still_valid(&PyIndex::new(index.bind(py)))? {
         Ok(())
     } else {
         Err(stripped())
@@ -171,10 +174,10 @@ fn check_valid(py: Python<'_>, index: &Py<PyAny>, snapshot: &Snapshot) -> PyResu
 }
 
 fn revs_arg(revs: &Bound<'_, PyAny>) -> PyResult<Vec<Revision>> {
-    if let Ok(set) = revs.cast::<PyRevisionSet>() {
-        return Ok(set.get().set.iter().collect());
-    }
     let py = revs.py();
+    if let Ok(set) = revs.cast::<PyRevisionSet>() {
+        return Ok(set.get().members(py)?.iter().collect());
+    }
     revs.try_iter()?
         .map(|item| shared::revision(item?.extract::<i64>()?).map_err(|e| graph_error(py, e)))
         .collect()
@@ -183,14 +186,14 @@ fn revs_arg(revs: &Bound<'_, PyAny>) -> PyResult<Vec<Revision>> {
 /// Revisions for a set function: a native set is taken as it is.
 fn revs_input(revs: &Bound<'_, PyAny>) -> PyResult<Revs> {
     match revs.cast::<PyRevisionSet>() {
-        Ok(set) => Ok(Revs::Set(set.get().set.clone())),
+        Ok(set) => Ok(Revs::Set(set.get().members(revs.py())?.clone())),
         Err(_) => revs_arg(revs).map(Revs::List),
     }
 }
 
 fn set_arg(revs: Option<&Bound<'_, PyAny>>) -> PyResult<Option<CoreSet>> {
     revs.map(|r| match r.cast::<PyRevisionSet>() {
-        Ok(set) => Ok(CoreSet::clone(&set.get().set)),
+        Ok(set) => Ok(CoreSet::clone(set.get().members(r.py())?)),
         Err(_) => Ok(ops::split_null(revs_arg(r)?).0),
     })
     .transpose()
@@ -257,7 +260,7 @@ impl AncestorsIterator {
 
     /// The next revisions as a list, empty at the end.
     fn nextbatch<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
-        check_valid(py, &self.index, &self.snapshot)?;
+        check_valid(py, &self.index, self.snapshot.identity())?;
         let batch = py.detach(|| {
             self.state
                 .lock()
@@ -273,7 +276,7 @@ impl AncestorsIterator {
                 return Ok(Some(rev.0));
             }
         }
-        check_valid(py, &self.index, &self.snapshot)?;
+        check_valid(py, &self.index, self.snapshot.identity())?;
         // The lock is taken without the GIL: a thread holding it never waits for it.
         let next = py.detach(|| {
             self.state
@@ -326,7 +329,7 @@ impl LazyAncestors {
         let Some(target) = ops::member(target.extract::<i64>().ok()) else {
             return Ok(false);
         };
-        check_valid(py, &self.index, &self.snapshot)?;
+        check_valid(py, &self.index, self.snapshot.identity())?;
         if let Ok(lazy) = self.lazy.try_lock() {
             if let Some(answer) = lazy.contains_cached(target) {
                 return Ok(answer);
@@ -343,7 +346,7 @@ impl LazyAncestors {
 
     /// A fresh walk, iterated in native batches (see `batched`).
     fn __iter__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        check_valid(py, &self.index, &self.snapshot)?;
+        check_valid(py, &self.index, self.snapshot.identity())?;
         let walk = lock(py, &self.lazy).iter();
         let iterator = Bound::new(
             py,
@@ -357,7 +360,7 @@ impl LazyAncestors {
     }
 
     fn __bool__(&self, py: Python<'_>) -> PyResult<bool> {
-        check_valid(py, &self.index, &self.snapshot)?;
+        check_valid(py, &self.index, self.snapshot.identity())?;
         Ok(!lock(py, &self.lazy).is_empty())
     }
 }
@@ -452,10 +455,12 @@ impl MissingAncestors {
 }
 
 /// An immutable set of revisions backed by bits: `len`, `in` and set algebra stay in
-/// Rust; Python ints are made only when iterated.
+/// Rust; Python ints are made only when iterated. A set computed from an index answers
+/// only while that index still has what it was computed on (else `RuntimeError`).
 #[pyclass(module = "_native", frozen, name = "RevisionSet")]
 struct PyRevisionSet {
     set: Arc<CoreSet>,
+    origins: Origins<Py<PyAny>>,
 }
 
 #[pymethods]
@@ -463,9 +468,7 @@ impl PyRevisionSet {
     #[new]
     #[pyo3(signature = (revs=None))]
     fn new(revs: Option<&Bound<'_, PyAny>>) -> PyResult<Self> {
-        Ok(PyRevisionSet {
-            set: Arc::new(set_arg(revs)?.unwrap_or_default()),
-        })
+        Ok(native_set(set_arg(revs)?.unwrap_or_default()))
     }
 
     /// Every revision in `start..end` but `excluded`: a revset span, made without
@@ -480,39 +483,41 @@ impl PyRevisionSet {
         )))
     }
 
-    fn __contains__(&self, rev: &Bound<'_, PyAny>) -> bool {
-        ops::member(rev.extract::<i64>().ok()).is_some_and(|r| self.set.contains(r))
+    fn __contains__(&self, py: Python<'_>, rev: &Bound<'_, PyAny>) -> PyResult<bool> {
+        let set = self.members(py)?;
+        Ok(ops::member(rev.extract::<i64>().ok()).is_some_and(|r| set.contains(r)))
     }
 
-    fn __len__(&self) -> usize {
-        self.set.len()
+    fn __len__(&self, py: Python<'_>) -> PyResult<usize> {
+        Ok(self.members(py)?.len())
     }
 
-    fn __bool__(&self) -> bool {
-        !self.set.is_empty()
+    fn __bool__(&self, py: Python<'_>) -> PyResult<bool> {
+        Ok(!self.members(py)?.is_empty())
     }
 
-    fn __iter__(&self) -> RevisionSetIterator {
-        RevisionSetIterator::new(&self.set, false)
+    /// Ascending, in native batches (see `batched`).
+    fn __iter__<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
+        RevisionSetIterator::start(slf, false)
     }
 
     /// Iterate in descending order.
-    fn descending(&self) -> RevisionSetIterator {
-        RevisionSetIterator::new(&self.set, true)
+    fn descending<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
+        RevisionSetIterator::start(slf, true)
     }
 
-    fn min(&self) -> Option<i32> {
-        self.set.min().map(|r| r.0)
+    fn min(&self, py: Python<'_>) -> PyResult<Option<i32>> {
+        Ok(self.members(py)?.min().map(|r| r.0))
     }
 
-    fn max(&self) -> Option<i32> {
-        self.set.max().map(|r| r.0)
+    fn max(&self, py: Python<'_>) -> PyResult<Option<i32>> {
+        Ok(self.members(py)?.max().map(|r| r.0))
     }
 
     /// Members as a list, ascending (or descending).
     #[pyo3(signature = (descending=false))]
     fn tolist<'py>(&self, py: Python<'py>, descending: bool) -> PyResult<Bound<'py, PyList>> {
-        let mut revs = ops::to_ints(&self.set);
+        let mut revs = ops::to_ints(self.members(py)?);
         if descending {
             revs.reverse();
         }
@@ -525,7 +530,8 @@ impl PyRevisionSet {
             .try_iter()?
             .map(|r| Ok(ops::member(r?.extract::<i64>().ok())))
             .collect::<PyResult<Vec<_>>>()?;
-        Ok(py.detach(|| ops::contains_many(&self.set, &probes)))
+        let set = self.members(py)?;
+        Ok(py.detach(|| ops::contains_many(set, &probes)))
     }
 
     fn __and__(&self, py: Python<'_>, other: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
@@ -540,10 +546,11 @@ impl PyRevisionSet {
         self.algebra(py, other, |a, b| ops::combine(a, b, SetOp::Difference))
     }
 
-    fn __eq__(&self, other: &Bound<'_, PyAny>) -> bool {
-        other
-            .cast::<PyRevisionSet>()
-            .is_ok_and(|o| *o.get().set == *self.set)
+    fn __eq__(&self, py: Python<'_>, other: &Bound<'_, PyAny>) -> PyResult<bool> {
+        match other.cast::<PyRevisionSet>() {
+            Ok(other) => Ok(**other.get().members(py)? == **self.members(py)?),
+            Err(_) => Ok(false),
+        }
     }
 
     fn __repr__(&self) -> String {
@@ -552,6 +559,14 @@ impl PyRevisionSet {
 }
 
 impl PyRevisionSet {
+    /// The members, once every index they are revisions of is checked unchanged.
+    fn members(&self, py: Python<'_>) -> PyResult<&Arc<CoreSet>> {
+        for (index, identity) in self.origins.iter() {
+            check_valid(py, index, identity)?;
+        }
+        Ok(&self.set)
+    }
+
     /// Set algebra with another native set, computed without the GIL; anything else
     /// gives `NotImplemented` (so Python tries the reflected operation).
     fn algebra(
@@ -563,38 +578,60 @@ impl PyRevisionSet {
         let Ok(other) = other.cast::<PyRevisionSet>() else {
             return Ok(py.NotImplemented());
         };
-        let other = other.get().set.clone();
-        let set = py.detach(|| op(&self.set, &other));
-        Ok(Py::new(py, native_set(set))?.into_any())
+        let other = other.get();
+        let (mine, theirs) = (self.members(py)?, other.members(py)?);
+        let set = py.detach(|| op(mine, theirs));
+        let origins = self.origins.merged(&other.origins, |o| o.clone_ref(py));
+        Ok(Py::new(
+            py,
+            PyRevisionSet {
+                set: Arc::new(set),
+                origins,
+            },
+        )?
+        .into_any())
     }
 }
 
+/// A set of plain revision numbers (from Python ints, or a span).
 fn native_set(set: CoreSet) -> PyRevisionSet {
-    PyRevisionSet { set: Arc::new(set) }
+    PyRevisionSet {
+        set: Arc::new(set),
+        origins: Origins::none(),
+    }
 }
 
-/// Iterator over a [`PyRevisionSet`]; the set is immutable, so iteration is always safe.
+/// The batches of an iteration over a [`PyRevisionSet`], which it checks before each.
 #[pyclass(module = "_native", frozen)]
 struct RevisionSetIterator {
+    set: Py<PyRevisionSet>,
     cursor: Mutex<SetCursor>,
 }
 
 impl RevisionSetIterator {
-    fn new(set: &Arc<CoreSet>, descending: bool) -> Self {
-        RevisionSetIterator {
-            cursor: Mutex::new(SetCursor::new(set.clone(), descending)),
-        }
+    fn start<'py>(
+        set: &Bound<'py, PyRevisionSet>,
+        descending: bool,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let py = set.py();
+        let members = set.get().members(py)?.clone();
+        let iterator = Bound::new(
+            py,
+            RevisionSetIterator {
+                set: set.clone().unbind(),
+                cursor: Mutex::new(SetCursor::new(members, descending)),
+            },
+        )?;
+        batched(&iterator.getattr("nextbatch")?)
     }
 }
 
 #[pymethods]
 impl RevisionSetIterator {
-    fn __iter__(slf: PyRef<'_, Self>) -> PyRef<'_, Self> {
-        slf
-    }
-
-    fn __next__(&self, py: Python<'_>) -> Option<i32> {
-        lock(py, &self.cursor).step().map(|r| r.0)
+    /// The next members as a list, empty at the end.
+    fn nextbatch<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        self.set.get().members(py)?;
+        PyList::new(py, lock(py, &self.cursor).next_batch())
     }
 }
 
@@ -603,16 +640,43 @@ fn compute<T: Send>(
     index: &Bound<'_, PyAny>,
     f: impl FnOnce(&Table) -> Result<T, CoreError> + Send,
 ) -> PyResult<T> {
+    computed(index, f).map(|(value, _)| value)
+}
+
+/// As [`compute`], also giving the origin of what was computed.
+fn computed<T: Send>(
+    index: &Bound<'_, PyAny>,
+    f: impl FnOnce(&Table) -> Result<T, CoreError> + Send,
+) -> PyResult<(T, Origins<Py<PyAny>>)> {
     let py = index.py();
-    let table = snapshot(index)?.table;
-    core(py, py.detach(|| f(&table)))
+    let snapshot = snapshot(index)?;
+    let value = core(py, py.detach(|| f(&snapshot.table)))?;
+    let origins = Origins::of(
+        index.as_ptr() as usize,
+        index.clone().unbind(),
+        snapshot.identity().clone(),
+    );
+    Ok((value, origins))
+}
+
+/// A set computed on the index's table: it answers while the index still has what it
+/// was computed on.
+fn compute_set(
+    index: &Bound<'_, PyAny>,
+    f: impl FnOnce(&Table) -> Result<CoreSet, CoreError> + Send,
+) -> PyResult<PyRevisionSet> {
+    let (set, origins) = computed(index, f)?;
+    Ok(PyRevisionSet {
+        set: Arc::new(set),
+        origins,
+    })
 }
 
 /// Heads of a set of revisions (`dagop.headrevs`), as a native set.
 #[pyfunction]
 fn headrevs(index: &Bound<'_, PyAny>, revs: &Bound<'_, PyAny>) -> PyResult<PyRevisionSet> {
     let revs = revs_input(revs)?;
-    compute(index, |t| ops::heads(t, revs)).map(native_set)
+    compute_set(index, |t| ops::heads(t, revs))
 }
 
 /// Heads of the whole graph up to `stop`, skipping filtered revisions (C's `headrevs`).
@@ -627,11 +691,39 @@ fn headrevsall(
     compute(index, |t| Ok(ops::graph_heads(t, filtered.as_ref(), stop)))
 }
 
+/// `dagop.headrevssubset` as `revlog.heads(start, stop)` calls it: the very Python
+/// set Mercurial builds, by the same additions and removals, so that it iterates in
+/// the same order. `canonicalorder`: the revlog reports a null first parent second.
+#[pyfunction]
+#[pyo3(signature = (index, startrev, stoprevs, filteredrevs=None, canonicalorder=true))]
+fn headrevssubset<'py>(
+    index: &Bound<'py, PyAny>,
+    startrev: i64,
+    stoprevs: &Bound<'_, PyAny>,
+    filteredrevs: Option<&Bound<'_, PyAny>>,
+    canonicalorder: bool,
+) -> PyResult<Bound<'py, PySet>> {
+    let py = index.py();
+    let start = shared::revision(startrev).map_err(|e| graph_error(py, e))?;
+    let (stop, filtered) = (revs_arg(stoprevs)?, set_arg(filteredrevs)?);
+    let changes = compute(index, |t| {
+        ops::heads_subset_changes(t, start, &stop, filtered.as_ref(), canonicalorder)
+    })?;
+    let heads = PySet::new(py, [start.0])?;
+    for change in changes {
+        match change {
+            HeadsChange::Add(rev) => heads.add(rev.0)?,
+            HeadsChange::Remove(rev) => drop(heads.discard(rev.0)?),
+        }
+    }
+    Ok(heads)
+}
+
 /// Parents of a set, null excluded (the revset `parents(set)`), as a native set.
 #[pyfunction]
 fn parents(index: &Bound<'_, PyAny>, revs: &Bound<'_, PyAny>) -> PyResult<PyRevisionSet> {
     let revs = revs_input(revs)?;
-    compute(index, |t| ops::parents(t, revs)).map(native_set)
+    compute_set(index, |t| ops::parents(t, revs))
 }
 
 /// Independent missing-ancestors questions, `(heads, common)` pairs, answered on
@@ -648,15 +740,22 @@ fn missingancestorsmany(
             Ok((revs_arg(&heads)?, revs_arg(&common)?))
         })
         .collect::<PyResult<Vec<_>>>()?;
-    compute(index, |t| ops::missing_ancestors_many(t, &queries))
-        .map(|sets| sets.into_iter().map(native_set).collect())
+    let py = index.py();
+    let (sets, origins) = computed(index, |t| ops::missing_ancestors_many(t, &queries))?;
+    Ok(sets
+        .into_iter()
+        .map(|set| PyRevisionSet {
+            set: Arc::new(set),
+            origins: origins.cloned(|o| o.clone_ref(py)),
+        })
+        .collect())
 }
 
 /// Members of a set with no parent in it (the revset `roots()`), as a native set.
 #[pyfunction]
 fn roots(index: &Bound<'_, PyAny>, revs: &Bound<'_, PyAny>) -> PyResult<PyRevisionSet> {
     let revs = revs_input(revs)?;
-    compute(index, |t| ops::roots(t, revs)).map(native_set)
+    compute_set(index, |t| ops::roots(t, revs))
 }
 
 /// Children of a set, as a native set.
@@ -668,7 +767,7 @@ fn children(
     filteredrevs: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<PyRevisionSet> {
     let (revs, filtered) = (revs_input(revs)?, set_arg(filteredrevs)?);
-    compute(index, |t| ops::children(t, revs, filtered.as_ref())).map(native_set)
+    compute_set(index, |t| ops::children(t, revs, filtered.as_ref()))
 }
 
 /// Descendants of a set, as a native set.
@@ -681,10 +780,9 @@ fn descendants(
     filteredrevs: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<PyRevisionSet> {
     let (revs, filtered) = (revs_input(revs)?, set_arg(filteredrevs)?);
-    compute(index, |t| {
+    compute_set(index, |t| {
         ops::descendants(t, revs, inclusive, filtered.as_ref())
     })
-    .map(native_set)
 }
 
 /// `reachableroots2` of the C index, ascending.
@@ -697,7 +795,7 @@ fn reachableroots(
     roots: &Bound<'_, PyAny>,
     includepath: bool,
 ) -> PyResult<Vec<i32>> {
-    reachable(index, minroot, heads, roots, includepath).map(ops::ints)
+    reachable(index, minroot, heads, roots, includepath).map(|(revs, _)| ops::ints(revs))
 }
 
 /// `reachableroots` as a native set (the revset `x::y`); `nullrev` is never a member.
@@ -710,8 +808,11 @@ fn reachablerootsset(
     roots: &Bound<'_, PyAny>,
     includepath: bool,
 ) -> PyResult<PyRevisionSet> {
-    reachable(index, minroot, heads, roots, includepath)
-        .map(|revs| native_set(revs.into_iter().collect()))
+    let (revs, origins) = reachable(index, minroot, heads, roots, includepath)?;
+    Ok(PyRevisionSet {
+        set: Arc::new(revs.into_iter().collect()),
+        origins,
+    })
 }
 
 fn reachable(
@@ -720,9 +821,9 @@ fn reachable(
     heads: &Bound<'_, PyAny>,
     roots: &Bound<'_, PyAny>,
     includepath: bool,
-) -> PyResult<Vec<Revision>> {
+) -> PyResult<(Vec<Revision>, Origins<Py<PyAny>>)> {
     let (heads, roots) = (revs_arg(heads)?, revs_arg(roots)?);
-    compute(index, |t| {
+    computed(index, |t| {
         ops::reachable_roots(t, shared::bound(minroot), &heads, &roots, includepath)
     })
 }
@@ -788,10 +889,9 @@ fn ancestorsset(
     inclusive: bool,
 ) -> PyResult<PyRevisionSet> {
     let revs = revs_arg(revs)?;
-    compute(index, |t| {
+    compute_set(index, |t| {
         ops::ancestors_set(t, revs, shared::bound(stoprev), inclusive)
     })
-    .map(native_set)
 }
 
 /// The revset ancestor walk (`dag_util.revancestors`) as a native set: `revs`
@@ -806,10 +906,9 @@ fn revancestors(
     stopdepth: Option<i64>,
 ) -> PyResult<PyRevisionSet> {
     let revs = revs_arg(revs)?;
-    compute(index, |t| {
+    compute_set(index, |t| {
         ops::revset_ancestors(t, revs, followfirst, startdepth, stopdepth)
     })
-    .map(native_set)
 }
 
 /// The revset descendant walk (`dag_util.revdescendants`) as a native set: `revs`
@@ -826,7 +925,7 @@ fn revdescendants(
     filteredrevs: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<PyRevisionSet> {
     let (revs, filtered) = (revs_arg(revs)?, set_arg(filteredrevs)?);
-    compute(index, |t| {
+    compute_set(index, |t| {
         ops::revset_descendants(
             t,
             revs,
@@ -836,7 +935,6 @@ fn revdescendants(
             filtered.as_ref(),
         )
     })
-    .map(native_set)
 }
 
 /// `::heads - ::common` as a native set (the revset `only()`).
@@ -847,7 +945,7 @@ fn onlyset(
     common: &Bound<'_, PyAny>,
 ) -> PyResult<PyRevisionSet> {
     let (heads, common) = (revs_arg(heads)?, revs_arg(common)?);
-    compute(index, |t| ops::only(t, heads, common)).map(native_set)
+    compute_set(index, |t| ops::only(t, heads, common))
 }
 
 /// Why the C index can or cannot be read: `(status, abi)`.
@@ -877,6 +975,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     for f in [
         wrap_pyfunction!(headrevs, m)?,
         wrap_pyfunction!(headrevsall, m)?,
+        wrap_pyfunction!(headrevssubset, m)?,
         wrap_pyfunction!(roots, m)?,
         wrap_pyfunction!(children, m)?,
         wrap_pyfunction!(descendants, m)?,

@@ -268,33 +268,55 @@ pub fn removed(given: &[Revision], remaining: &RevisionSet) -> Vec<i32> {
         .collect()
 }
 
-/// The position of a Python iterator over an immutable [`RevisionSet`].
+/// The position of a Python iterator over an immutable [`RevisionSet`], which it reads
+/// in batches of growing size: a small first one keeps `next(iter(s))` cheap, large
+/// ones amortise the call for long iterations.
 pub struct SetCursor {
     set: Arc<RevisionSet>,
     descending: bool,
-    next: Option<Revision>,
+    /// Where the next batch starts (a member or not); `None` once exhausted.
+    from: Option<Revision>,
+    batch: usize,
 }
+
+const FIRST_SET_BATCH: usize = 64;
 
 impl SetCursor {
     /// Start at the smallest (or, `descending`, the largest) member.
     pub fn new(set: Arc<RevisionSet>, descending: bool) -> Self {
-        let next = if descending { set.max() } else { set.min() };
+        let from = if descending { set.max() } else { set.min() };
         SetCursor {
             set,
             descending,
-            next,
+            from,
+            batch: FIRST_SET_BATCH,
         }
     }
 
-    /// The next member, if any.
-    pub fn step(&mut self) -> Option<Revision> {
-        let current = self.next?;
-        self.next = if self.descending {
-            self.set.prev_at_or_below(Revision(current.0 - 1))
-        } else {
-            self.set.next_at_or_above(Revision(current.0 + 1))
+    /// The next members as plain ints, in order; empty at the end.
+    pub fn next_batch(&mut self) -> Vec<i32> {
+        let Some(from) = self.from else {
+            return Vec::new();
         };
-        Some(current)
+        let size = self.batch;
+        let batch: Vec<i32> = if self.descending {
+            self.set
+                .iter_desc_from(from)
+                .take(size)
+                .map(|r| r.0)
+                .collect()
+        } else {
+            self.set.iter_from(from).take(size).map(|r| r.0).collect()
+        };
+        self.from = match batch.last() {
+            Some(&last) if batch.len() == size && self.descending && last > 0 => {
+                Some(Revision(last - 1))
+            }
+            Some(&last) if batch.len() == size && !self.descending => Some(Revision(last + 1)),
+            _ => None,
+        };
+        self.batch = (size * 2).min(BATCH);
+        batch
     }
 }
 
@@ -307,6 +329,18 @@ pub fn ints(revs: impl IntoIterator<Item = Revision>) -> Vec<i32> {
 pub fn heads(table: &Table, revs: Revs) -> Result<RevisionSet, GraphError> {
     let (set, _) = revs.checked(table)?;
     parallel::heads(table.as_ref(), &set, Parallelism::current())
+}
+
+/// The changes `dagop.headrevssubset`'s set of heads goes through (see
+/// [`dagops::heads_subset_changes`]).
+pub fn heads_subset_changes(
+    table: &Table,
+    start: Revision,
+    stop: &[Revision],
+    filtered: Option<&RevisionSet>,
+    canonical_order: bool,
+) -> Result<Vec<dagops::HeadsChange>, GraphError> {
+    dagops::heads_subset_changes(table, start, stop, filtered, canonical_order)
 }
 
 /// Parents of a set, null excluded (the revset `parents(set)`), parallel for large

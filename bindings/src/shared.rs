@@ -49,14 +49,43 @@ impl<E> From<GraphError> for LoadError<E> {
     }
 }
 
-/// A parents table copied from an index, and the identity of its last revision: a
-/// revlog only grows, except by strip, and a strip followed by new commits can return
-/// to the same length, so the tip node (not the length alone) tells them apart.
+/// What a table or a computed set was copied from: the length of the index then, and
+/// its last node. A revlog only grows, except by strip, and a strip followed by new
+/// commits can return to the same length, so the tip node (not the length alone)
+/// tells them apart.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Identity {
+    len: usize,
+    tip: Option<Vec<u8>>,
+}
+
+impl Identity {
+    /// Whether the index (of length `len`) still starts with what was copied: it may
+    /// have grown, but nothing copied was stripped or replaced.
+    fn is_prefix_of<R: IndexReader>(&self, reader: &R, len: usize) -> Result<bool, R::Error> {
+        if len < self.len {
+            return Ok(false);
+        }
+        match &self.tip {
+            Some(tip) if self.len > 0 => reader.node_is(self.len as i32 - 1, tip),
+            // Nothing copied, or a source without nodes: length is all we can check.
+            _ => Ok(true),
+        }
+    }
+
+    /// Whether answers computed on what was copied are still answers for the index.
+    pub fn still_valid<R: IndexReader>(&self, reader: &R) -> Result<bool, R::Error> {
+        let len = reader.len()?;
+        self.is_prefix_of(reader, len)
+    }
+}
+
+/// A parents table copied from an index, and the index's identity then.
 #[derive(Clone, Debug)]
 pub struct Snapshot {
     /// The copied parents.
     pub table: Arc<ParentsTable>,
-    tip: Option<Vec<u8>>,
+    identity: Identity,
 }
 
 impl Snapshot {
@@ -67,7 +96,12 @@ impl Snapshot {
     ) -> Result<Snapshot, LoadError<R::Error>> {
         let len = reader.len().map_err(LoadError::Reader)?;
         let mut table = match previous {
-            Some(prev) if prev.is_prefix_of(reader, len).map_err(LoadError::Reader)? => {
+            Some(prev)
+                if prev
+                    .identity
+                    .is_prefix_of(reader, len)
+                    .map_err(LoadError::Reader)? =>
+            {
                 if prev.table.len() == len {
                     return Ok(prev.clone());
                 }
@@ -89,7 +123,10 @@ impl Snapshot {
             0 => None,
             _ => reader.node(len as i32 - 1).map_err(LoadError::Reader)?,
         };
-        Ok(Snapshot { table, tip })
+        Ok(Snapshot {
+            table,
+            identity: Identity { len, tip },
+        })
     }
 
     /// Number of revisions copied.
@@ -102,24 +139,61 @@ impl Snapshot {
         self.table.is_empty()
     }
 
-    /// Whether the index (of length `len`) still starts with what was copied: it may
-    /// have grown, but nothing copied was stripped or replaced.
-    fn is_prefix_of<R: IndexReader>(&self, reader: &R, len: usize) -> Result<bool, R::Error> {
-        let mine = self.table.len();
-        if len < mine {
-            return Ok(false);
-        }
-        match &self.tip {
-            Some(tip) if mine > 0 => reader.node_is(mine as i32 - 1, tip),
-            // Nothing copied, or a source without nodes: length is all we can check.
-            _ => Ok(true),
-        }
+    /// The index's identity when copied.
+    pub fn identity(&self) -> &Identity {
+        &self.identity
     }
 
     /// Whether answers computed on this snapshot are still answers for the index.
     pub fn still_valid<R: IndexReader>(&self, reader: &R) -> Result<bool, R::Error> {
-        let len = reader.len()?;
-        self.is_prefix_of(reader, len)
+        self.identity.still_valid(reader)
+    }
+}
+
+/// The indexes whose revisions a native set's members are (`O`: a strong reference
+/// to each), with their identity when the members were computed. A set computed by an
+/// index function has one; sets made from Python ints have none; set algebra unites
+/// them. Before answering, a set checks that each is still valid: after a strip of
+/// what it numbered, it raises instead of answering for a graph that is gone.
+pub struct Origins<O>(Vec<(usize, O, Identity)>);
+
+impl<O> Origins<O> {
+    /// No origin: plain revision numbers, always valid.
+    pub const fn none() -> Self {
+        Origins(Vec::new())
+    }
+
+    /// Computed from the index at address `key` (`index`), as it was (`identity`).
+    pub fn of(key: usize, index: O, identity: Identity) -> Self {
+        Origins(vec![(key, index, identity)])
+    }
+
+    /// The origins of a set computed from two (both just checked valid): per index,
+    /// the longer identity, which stays valid only while the shorter does.
+    pub fn merged(&self, other: &Self, clone: impl Fn(&O) -> O) -> Self {
+        let mut merged: Vec<(usize, O, Identity)> = self
+            .0
+            .iter()
+            .map(|(k, o, i)| (*k, clone(o), i.clone()))
+            .collect();
+        for (key, index, identity) in &other.0 {
+            match merged.iter_mut().find(|(k, _, _)| k == key) {
+                Some(mine) if mine.2.len < identity.len => mine.2 = identity.clone(),
+                Some(_) => {}
+                None => merged.push((*key, clone(index), identity.clone())),
+            }
+        }
+        Origins(merged)
+    }
+
+    /// The same origins, for another set computed at the same time.
+    pub fn cloned(&self, clone: impl Fn(&O) -> O) -> Self {
+        self.merged(&Origins::none(), clone)
+    }
+
+    /// Each index, with the identity it must still have.
+    pub fn iter(&self) -> impl Iterator<Item = (&O, &Identity)> {
+        self.0.iter().map(|(_, o, i)| (o, i))
     }
 }
 
@@ -216,9 +290,10 @@ impl From<GraphError> for ErrorArgs {
     }
 }
 
-/// The message of the `RuntimeError` raised when a lazy object's index was stripped.
+/// The message of the `RuntimeError` raised when the index a lazy object or a computed
+/// set read was stripped since (or replaced).
 pub const STRIPPED_MESSAGE: &str =
-    "oxidag: the revlog index was stripped or replaced while a lazy object used it";
+    "oxidag: the revlog was stripped (or its index replaced) since this object read it";
 
 /// How many Python ints an iterator produces per refill: large enough to amortise the
 /// GIL release, small enough to keep `next(iter(...))` cheap.
@@ -317,6 +392,30 @@ mod tests {
         );
         fake.0.borrow_mut().truncate(1);
         assert!(!first.still_valid(&fake).unwrap());
+    }
+
+    #[test]
+    fn merged_origins_keep_the_longer_identity_per_index() {
+        let fake = Fake(RefCell::new(vec![([-1, -1], 1), ([0, -1], 2)]));
+        let short = Snapshot::load(&fake, None).unwrap().identity().clone();
+        fake.0.borrow_mut().push(([1, -1], 3));
+        let long = Snapshot::load(&fake, None).unwrap().identity().clone();
+        let a = Origins::of(7, "a", short.clone());
+        let b =
+            Origins::of(7, "b", long.clone()).merged(&Origins::of(9, "c", short.clone()), |o| *o);
+        let merged = a.merged(&b, |o| *o);
+        let kept: Vec<_> = merged.iter().map(|(o, i)| (*o, i.clone())).collect();
+        assert_eq!(kept, vec![("a", long.clone()), ("c", short)]);
+        assert_eq!(
+            Origins::<&str>::none()
+                .merged(&Origins::none(), |o| *o)
+                .iter()
+                .count(),
+            0
+        );
+        // The longer one stops being valid once the shorter would.
+        fake.0.borrow_mut().truncate(1);
+        assert!(!long.still_valid(&fake).unwrap());
     }
 
     #[test]

@@ -423,6 +423,93 @@ fn set_functions_match_oracle() {
         .unwrap();
 }
 
+/// `dagop.headrevssubset` line by line, on Python-like sets, logging each effective
+/// change of `heads` (an add of a new member, a remove).
+fn headrevssubset_log(
+    oracle: &Closure,
+    start: i32,
+    stop: &BTreeSet<i32>,
+    filtered: &BTreeSet<i32>,
+    canonical: bool,
+) -> Vec<dagops::HeadsChange> {
+    use dagops::HeadsChange::{Add, Remove};
+    let (mut reachable, mut heads) = (BTreeSet::from([start]), BTreeSet::from([start]));
+    let mut log = Vec::new();
+    for rev in (start + 1..oracle.len()).filter(|r| !filtered.contains(r)) {
+        let [p1, p2] = oracle.parents[rev as usize];
+        let parents = if canonical && p1 == -1 {
+            [p2, p1]
+        } else {
+            [p1, p2]
+        };
+        for prev in parents {
+            if reachable.contains(&prev) {
+                if !stop.contains(&rev) {
+                    reachable.insert(rev);
+                }
+                if heads.insert(rev) {
+                    log.push(Add(Revision(rev)));
+                }
+            }
+            if heads.contains(&prev) && !stop.contains(&prev) {
+                heads.remove(&prev);
+                log.push(Remove(Revision(prev)));
+            }
+        }
+    }
+    log
+}
+
+#[test]
+fn heads_subset_changes_match_mercurial_walk() {
+    runner(2000)
+        .run(
+            &dag_and_revs(),
+            |(table, stop, filtered, start, canonical)| {
+                let oracle = Closure::new(&table);
+                let start = start.min(oracle.len() - 1);
+                let stop_set: BTreeSet<i32> = stop.iter().copied().collect();
+                // Filtered revisions above `start` only: the walk never sees the others.
+                let filtered: BTreeSet<i32> = filtered.into_iter().filter(|&r| r > start).collect();
+                let changes = dagops::heads_subset_changes(
+                    &table,
+                    Revision(start),
+                    &revs(&stop),
+                    Some(&to_set(&ints_of(&filtered))),
+                    canonical,
+                )
+                .unwrap();
+                prop_assert_eq!(
+                    &changes,
+                    &headrevssubset_log(&oracle, start, &stop_set, &filtered, canonical)
+                );
+                // Without stops or filtering, the replayed set is what its name says: the
+                // heads of the descendants of `start` (all revisions from null; null alone
+                // when nothing descends).
+                let changes =
+                    dagops::heads_subset_changes(&table, Revision(start), &[], None, canonical)
+                        .unwrap();
+                let mut replayed = BTreeSet::from([start]);
+                for change in changes {
+                    match change {
+                        dagops::HeadsChange::Add(r) => prop_assert!(replayed.insert(r.0)),
+                        dagops::HeadsChange::Remove(r) => prop_assert!(replayed.remove(&r.0)),
+                    }
+                }
+                let descendants: BTreeSet<i32> = (0..oracle.len())
+                    .filter(|&r| start == -1 || oracle.ancestors[r as usize].contains(&start))
+                    .collect();
+                let expected = match oracle.heads(&descendants) {
+                    heads if heads.is_empty() => BTreeSet::from([start]),
+                    heads => heads,
+                };
+                prop_assert_eq!(replayed, expected);
+                Ok(())
+            },
+        )
+        .unwrap();
+}
+
 #[test]
 fn common_ancestors_match_oracle() {
     // Inputs of every width, including the 64-input mark where Mercurial 7.2.4's Rust

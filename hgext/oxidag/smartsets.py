@@ -12,6 +12,14 @@ shows in `hg debugrevspec`), same result types of `&` and `-`:
 
 The difference: `len`, `in`, `min`, `max` and iteration are answered by the native
 set, and set algebra between them is computed in Rust.
+
+Across changes of the repository: a native set computed from the changelog answers
+while the changelog still holds what it was computed on. A commit keeps it valid; a
+strip of what it numbered makes every answer raise `RuntimeError` (never a stale
+answer), as the lazy ancestors do. No Python copy of the members is kept for that
+reason. A `nativeset` is computed when first consulted, as Mercurial's generator
+runs when first iterated: one made before a commit and consulted after sees the
+repository as it is then.
 """
 
 from __future__ import annotations
@@ -72,13 +80,18 @@ class _nativemembers:
 
 
 class nativeset(_nativemembers, smartset.abstractsmartset):
-    """`generatorset(gen, iterasc)` over a fully known native set."""
+    """`generatorset(gen, iterasc)` whose generator is the native walk `walk()`,
+    run when the set is first consulted."""
 
-    def __init__(self, native, iterasc):
-        self._native = native
+    def __init__(self, walk, iterasc):
+        self._walk = walk
         self._iterasc = iterasc
         # As generatorset: ascending until sorted or reversed, whatever `iterasc`.
         self._ascending = True
+
+    @util.propertycache
+    def _native(self):
+        return self._walk()
 
     def fastasc(self):
         return iter(self._native)
@@ -163,17 +176,16 @@ class nativebaseset(_nativemembers, smartset.baseset):
         self._hasset = True
         return self._native.__contains__
 
-    @util.propertycache
+    # Made anew at each use (repr, slices): a copy kept would outlive a strip.
+    @property
     def _set(self):
         return set(self._native)
 
-    @util.propertycache
+    @property
     def _asclist(self):
         return self._native.tolist()
 
-    @util.propertycache
-    def _list(self):
-        return self._native.tolist()
+    _list = _asclist
 
     def fastasc(self):
         return iter(self._native)

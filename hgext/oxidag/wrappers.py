@@ -7,7 +7,7 @@ Mercurial's own answer is defined by its Python code (each says which).
 
 from __future__ import annotations
 
-from mercurial import ancestor as ancestormod, dagop, revlog
+from mercurial import ancestor as ancestormod, dagop, repoview, revlog
 from mercurial.node import nullrev, wdirrev
 
 from . import native
@@ -16,6 +16,8 @@ from .compat import revset_walkers
 
 # The parents function revlog.headrevs(revs) hands to dagop.headrevs.
 _REVLOG_PARENTREVS = revlog.revlog.parentrevs
+_PLAIN_REVS = (revlog.revlog.revs, repoview.filteredchangelogmixin.revs)
+_PLAIN_PARENTREVS = (_REVLOG_PARENTREVS, repoview.filteredchangelogmixin.parentrevs)
 
 # Above this many inputs Mercurial's C gives up and its Python returns a set.
 C_GCA_CAPACITY = 24
@@ -136,6 +138,33 @@ def descendants(orig, self, revs):
     return iter(native_set)
 
 
+def heads(orig, self, start=None, stop=None):
+    """`revlog.heads(start, stop)`: the list Mercurial returns, in the iteration order
+    of the set `dagop.headrevssubset` builds (the native module builds that very set,
+    by the same additions and removals). Without arguments it is C's call, left alone;
+    a subclass walking its own revisions or parents keeps its own."""
+    if (start is None and stop is None) or not _serves(self) or not _plainwalk(self):
+        return orig(self, start, stop)
+    # Mercurial's own lookups, and their errors for unknown or filtered nodes.
+    startrev = nullrev if start is None else self.rev(start)
+    stoprevs = {self.rev(n) for n in stop or []}
+    found = native._native.headrevssubset(
+        self.index,
+        startrev,
+        stoprevs,
+        _filtered(self),
+        self.feature_config.canonical_parent_order,
+    )
+    return [self.node(r) for r in found]
+
+
+def _plainwalk(rlog):
+    """Whether `rlog.revs` and `rlog.parentrevs` are a revlog's (or a filtered
+    changelog's, which skips its filtered revisions), as the native walk assumes."""
+    kind = type(rlog)
+    return kind.revs in _PLAIN_REVS and kind.parentrevs in _PLAIN_PARENTREVS
+
+
 def children(orig, self, node):
     if not _serves(self):
         return orig(self, node)
@@ -200,9 +229,13 @@ def revancestors(orig, repo, revs, followfirst=False, startdepth=None, stopdepth
     revlist = list(revs)
     if any(r == wdirrev or r < 0 for r in revlist):
         return orig(repo, revs, followfirst, startdepth, stopdepth, cutfunc)
-    walked = native._native.revancestors(cl.index, revlist, followfirst, startdepth, stopdepth)
+
+    def walk():
+        index = repo.changelog.index
+        return native._native.revancestors(index, revlist, followfirst, startdepth, stopdepth)
+
     # Behaves as the generatorset Mercurial's walk returns (order, flags, repr).
-    return nativeset(walked, iterasc=False)
+    return nativeset(walk, iterasc=False)
 
 
 def revdescendants(orig, repo, revs, followfirst, startdepth=None, stopdepth=None):
@@ -217,10 +250,14 @@ def revdescendants(orig, repo, revs, followfirst, startdepth=None, stopdepth=Non
         startdepth = stopdepth = None  # Mercurial's walk without depths
     elif startdepth is None:
         startdepth = 0
-    native_set = native._native.revdescendants(
-        cl.index, revlist, followfirst, startdepth, stopdepth, _filtered(cl)
-    )
-    return nativeset(native_set, iterasc=True)
+
+    def walk():
+        cl = repo.changelog
+        return native._native.revdescendants(
+            cl.index, revlist, followfirst, startdepth, stopdepth, _filtered(cl)
+        )
+
+    return nativeset(walk, iterasc=True)
 
 
 def install(extensions):
@@ -229,6 +266,7 @@ def install(extensions):
         (revlog.revlog, 'ancestors', ancestors),
         (revlog.revlog, 'incrementalmissingrevs', incrementalmissingrevs),
         (dagop, 'headrevs', headrevs),
+        (revlog.revlog, 'heads', heads),
         (revlog.revlog, 'descendants', descendants),
         (revlog.revlog, 'children', children),
         (revlog.revlog, '_commonancestorsheads', commonancestorsheads_revs),
