@@ -7,7 +7,7 @@ PYTHON  := $(VENV)/bin/python
 HG      := $(VENV)/bin/hg
 NATIVE  := hgext/oxidag/_native.so
 
-.PHONY: all venv build demo test test-install test-rust test-python test-backend lint bench clean bench-hg bench-hg-quick bench-parallel
+.PHONY: all venv build demo test test-install test-rust test-python test-backend test-older-hg lint bench clean bench-hg bench-hg-quick bench-parallel
 
 all: build
 
@@ -32,6 +32,7 @@ demo: build
 test: lint test-rust
 	$(MAKE) test-backend BACKEND=pyo3
 	$(MAKE) test-backend BACKEND=cpython
+	$(MAKE) test-older-hg BACKEND=cpython
 	tests/test-install
 	OXIDAG_SUITE_TARGET_DIR=$(CURDIR)/target $(MAKE) hg-tests-ci
 
@@ -43,6 +44,19 @@ test-rust:
 test-backend: build
 	OXIDAG_EXPECT_BACKEND=$(BACKEND) $(PYTHON) -m pytest -q tests
 	OXIDAG_EXPECT_BACKEND=$(BACKEND) tests/run-t-tests
+
+# Mercurial 6.9.5, the oldest release supported (minimumhgversion): the pytest suite
+# and test-oxidag.t against it, with the backend built in place.
+OLD_HG_VENV := .venv-hg6.9
+
+$(OLD_HG_VENV)/.installed: tests/requirements-hg6.9.txt
+	python3 -m venv $(OLD_HG_VENV)
+	$(OLD_HG_VENV)/bin/pip install -q -r tests/requirements-hg6.9.txt
+	touch $@
+
+test-older-hg: build $(OLD_HG_VENV)/.installed
+	OXIDAG_EXPECT_BACKEND=$(BACKEND) $(OLD_HG_VENV)/bin/python -m pytest -q tests
+	OXIDAG_EXPECT_BACKEND=$(BACKEND) VENV=$(abspath $(OLD_HG_VENV)) tests/run-t-tests
 
 test-install: venv
 	tests/test-install

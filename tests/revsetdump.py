@@ -12,8 +12,14 @@ in that mode. Experimental evolution is on, so obsolete changesets are hidden
 import os
 import sys
 
-from mercurial import extensions, hg, initialization, ui as uimod
+from mercurial import extensions, hg, ui as uimod
 from mercurial.utils import stringutil
+
+try:
+    # Mercurial 7.2: hg registers every predicate at start (initialization.init).
+    from mercurial import initialization
+except ImportError:  # Mercurial < 7.2 registers them on import
+    initialization = None
 
 EXTENSION = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "hgext", "oxidag")
 
@@ -29,7 +35,8 @@ def describe(repo, expr):
 
 
 def main():
-    initialization.init()  # as hg does: every predicate registered
+    if initialization is not None:
+        initialization.init()  # as hg does: every predicate registered
     path, mode = sys.argv[1], sys.argv[2]
     ui = uimod.ui.load()
     ui.setconfig(b"experimental", b"evolution", b"all")

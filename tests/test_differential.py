@@ -8,10 +8,10 @@ import random
 
 import pytest
 from mercurial import ancestor, dagop, smartset
-from mercurial.utils import dag_util
 from mercurial.node import nullrev
 
 from conftest import SHARED_DAGS, make_repo, random_dag
+from oxidag.compat import revset_walkers as dag_util  # Mercurial's, wherever it lives
 
 
 def pfunc_of(parents):

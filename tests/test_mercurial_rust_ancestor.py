@@ -10,6 +10,7 @@ error `WorkingDirectoryUnsupported`; `headrevs` returns a list; `rank` does not
 exist here.
 """
 
+import inspect
 import sys
 
 import pytest
@@ -19,13 +20,21 @@ from mercurial.pure import parsers as pureparsers
 from mercurial.testing import revlog as revlogtesting
 
 
+# parse_index2's flags after `data` (inline, then uses_generaldelta since 7.0, then
+# uses_delta_info since 7.2), all False here; 7.2.4's own test helper passes too few.
+_FLAGS = (False,) * sum(
+    1
+    for p in inspect.signature(pureparsers.parse_index2).parameters.values()
+    if p.default is inspect.Parameter.empty and p.name != "data"
+)
+
+
 def c_index(data=revlogtesting.data_non_inlined):
-    # 7.2.4's own helper passes the pre-7.x argument count; this is the current one.
-    return cparsers.parse_index2(data, False, False, False)[0]
+    return cparsers.parse_index2(data, *_FLAGS)[0]
 
 
 def pure_index(data=revlogtesting.data_non_inlined):
-    return pureparsers.parse_index2(data, False, False, False)[0]
+    return pureparsers.parse_index2(data, *_FLAGS)[0]
 
 
 @pytest.fixture(params=[c_index, pure_index], ids=["c-index", "pure-index"])

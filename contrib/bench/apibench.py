@@ -85,6 +85,16 @@ def benchmarks(repo, mid):
     def headrevs():
         return len(cl.headrevs())
 
+    def ordered(nodes):
+        # A digest of the revisions and their order (heads() returns a set's order).
+        return sum((i + 1) * cl.rev(n) for i, n in enumerate(nodes))
+
+    def heads_from():
+        return ordered(cl.heads(cl.node(mid)))
+
+    def heads_stop():
+        return ordered(cl.heads(None, [cl.node(mid)]))
+
     def headrevs_all():
         return len(cl.headrevs(allrevs))
 
@@ -97,6 +107,8 @@ def benchmarks(repo, mid):
         ('descendants(X) iterated', descendants),
         ('headrevs()', headrevs),
         ('headrevs(all revs)', headrevs_all),
+        ('heads(start=X)', heads_from),
+        ('heads(stop=[X])', heads_stop),
     ]
 
 

@@ -4,9 +4,13 @@ oxidag answers Mercurial's ancestry questions with a Rust core: ancestors
 (``ancestors()``, ``::x``, lazy ancestor sets), missing ancestors (``only()``,
 discovery for push, pull, outgoing and incoming), descendants (also
 depth-limited), ``heads()``, ``roots()``, ``parents()``, ``children()``,
-common ancestors, ``x::y`` and is-ancestor tests. Output is identical to
-Mercurial's; only speed changes. Whatever the native module cannot serve falls
-back to Mercurial's own code.
+common ancestors, ``x::y``, is-ancestor tests and the heads below a revision
+(``hg heads -r REV``). Output is identical to Mercurial's; only speed changes.
+Whatever the native module cannot serve falls back to Mercurial's own code.
+
+A lazy ancestor set or revset result computed natively stays valid when the
+repository grows; after a strip of the revisions it was computed on, it raises
+``RuntimeError`` rather than answer for a graph that is gone.
 
 ``hg debugoxidag`` shows which backend runs (pyo3, cpython, or the Python
 fallback), why, and which hooks are active; ``--debug`` output says so when
@@ -43,8 +47,8 @@ from mercurial import (
 
 from . import native, revsets, wrappers
 
-testedwith = b'7.2.4'
-minimumhgversion = b'7.2'
+testedwith = b'6.9.5 7.2.4'
+minimumhgversion = b'6.9'
 buglink = b'https://example.invalid/oxidag/issues'
 
 cmdtable = {}
