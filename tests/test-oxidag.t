@@ -14,6 +14,7 @@ Every query is also run without the extension: the outputs must be identical.
   reason: native (C index capsule ABI 3)
   mode: auto
   threads: \d+ (re)
+  parallel threshold: 65536
   capsule: ready (ABI 3)
   hooks: 18 active
     revlog.ancestors

@@ -29,6 +29,8 @@ def test_revsets_equal_mercurial(repo, expr, native):
     assert expected, "revset %s selects nothing: a weak test" % expr
     assert log(repo, expr) == expected
     assert log(repo, expr, config=["oxidag.mode=python"]) == expected
+    # Every parallel kernel splits, even this small repository's inputs.
+    assert log(repo, expr, config=["oxidag.threads=2", "oxidag.parallel-threshold=1"]) == expected
 
 
 def test_pure_python_mercurial(repo, native):
@@ -46,6 +48,9 @@ def test_debugoxidag_names_backend_and_hooks(repo, native):
     out = hg("debugoxidag", cwd=repo).stdout.decode()
     assert "backend: %s" % native.BACKEND in out
     assert "revlog.ancestors" in out and "hooks: " in out
+    assert "parallel threshold: 65536" in out
+    tuned = hg("debugoxidag", cwd=repo, config=["oxidag.parallel-threshold=100"]).stdout.decode()
+    assert "parallel threshold: 100" in tuned
     fallback = hg("debugoxidag", cwd=repo, config=["oxidag.mode=python"]).stdout.decode()
     assert "backend: python" in fallback and "hooks: 0 active" in fallback
 

@@ -62,6 +62,19 @@ COMPOSED = [
     "parents(wdir())",
     "parents()",
     "10:30 and parents(20::)",
+    "ancestors(50) or descendants(200)",
+    "::50 | ::60 | 100::",
+    "sort(ancestors(50) or descendants(200))",
+    "reverse(only(tip, 10) or heads(all()))",
+    "(::50 or 100::) and 30::",
+    "sort((::50 or 100::) and 30::)",
+    "sort((::50 or 100::) and 30::, -rev)",
+    "(ancestors(5) or ancestors(9)) - ancestors(3)",
+    "last(::50 or 100::, 3)",
+    "first(reverse(::50 or 100::))",
+    "::50 or 1 + 2 + 3",
+    "0:10 or ::5",
+    "(::50 or null) and 0:",
 ]
 EXPRESSIONS = REVSETS + COMPOSED
 

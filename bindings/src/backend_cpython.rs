@@ -810,6 +810,17 @@ fn threads(_py: Python<'_>) -> PyResult<usize> {
     Ok(parallel::threads())
 }
 
+/// Set the size (revisions or set members) from which kernels run in parallel.
+fn setthreshold(py: Python<'_>, threshold: usize) -> PyResult<PyObject> {
+    parallel::set_threshold(threshold);
+    Ok(py.None())
+}
+
+/// The size from which kernels run in parallel.
+fn threshold(_py: Python<'_>) -> PyResult<usize> {
+    Ok(parallel::threshold())
+}
+
 /// The revset ancestor walk (`dag_util.revancestors`) as a native set: `revs`
 /// included, first parents only with `followfirst`, optionally depth-limited.
 fn revancestors(
@@ -1000,6 +1011,8 @@ fn module_init(py: Python<'_>, m: &PyModule) -> PyResult<()> {
             py_fn!(py, revdescendants(index: &PyObject, revs: &PyObject, followfirst: bool = false, startdepth: Option<i64> = None, stopdepth: Option<i64> = None, filteredrevs: Option<PyObject> = None)),
         ),
         ("threads", py_fn!(py, threads())),
+        ("setthreshold", py_fn!(py, setthreshold(threshold: usize))),
+        ("threshold", py_fn!(py, threshold())),
     ] {
         // As PyO3's: module functions belong to the module.
         function.setattr(py, "__module__", "_native")?;

@@ -879,6 +879,18 @@ fn threads() -> usize {
     parallel::threads()
 }
 
+/// Set the size (revisions or set members) from which kernels run in parallel.
+#[pyfunction]
+fn setthreshold(threshold: usize) {
+    parallel::set_threshold(threshold);
+}
+
+/// The size from which kernels run in parallel.
+#[pyfunction]
+fn threshold() -> usize {
+    parallel::threshold()
+}
+
 /// Every ancestor as a native set (`::revs`).
 #[pyfunction]
 #[pyo3(signature = (index, revs, stoprev=0, inclusive=true))]
@@ -994,6 +1006,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
         wrap_pyfunction!(missingancestorsmany, m)?,
         wrap_pyfunction!(setthreads, m)?,
         wrap_pyfunction!(threads, m)?,
+        wrap_pyfunction!(setthreshold, m)?,
+        wrap_pyfunction!(threshold, m)?,
     ] {
         m.add_function(f)?;
     }

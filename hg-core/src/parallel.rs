@@ -38,6 +38,7 @@ pub struct Parallelism {
 }
 
 static THREADS: AtomicUsize = AtomicUsize::new(0);
+static THRESHOLD: AtomicUsize = AtomicUsize::new(DEFAULT_THRESHOLD);
 static POOL: Mutex<Option<(usize, Arc<rayon::ThreadPool>)>> = Mutex::new(None);
 
 /// Set the number of threads of the process-wide pool (0: one per core). Takes effect
@@ -54,12 +55,23 @@ pub fn threads() -> usize {
     }
 }
 
+/// Set the process-wide threshold below which kernels stay sequential (revisions or
+/// set members; at least 1).
+pub fn set_threshold(threshold: usize) {
+    THRESHOLD.store(threshold.max(1), Ordering::Relaxed);
+}
+
+/// The process-wide threshold ([`DEFAULT_THRESHOLD`] unless set).
+pub fn threshold() -> usize {
+    THRESHOLD.load(Ordering::Relaxed)
+}
+
 impl Parallelism {
-    /// The process-wide setting with the default threshold.
+    /// The process-wide setting: its threads and threshold.
     pub fn current() -> Self {
         Parallelism {
             threads: threads(),
-            threshold: DEFAULT_THRESHOLD,
+            threshold: threshold(),
         }
     }
 

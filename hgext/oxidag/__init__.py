@@ -27,6 +27,9 @@ Configuration (read from the user and system configuration, and ``--config``)::
   # algebra, batches of queries): 0 = one per core, 1 = sequential.
   # The environment variable OXIDAG_THREADS overrides it.
   threads = 0
+  # inputs smaller than this (revisions, or members of a set) are handled
+  # on one thread: splitting them costs more than it saves (default 65536)
+  parallel-threshold = 65536
 
 Work on Rust-owned data runs with Python's GIL released, so other Python
 threads (hgweb, command servers) run meanwhile.
@@ -59,6 +62,7 @@ configitem = registrar.configitem(configtable)
 
 configitem(b'oxidag', b'mode', default=b'auto')
 configitem(b'oxidag', b'threads', default=0)
+configitem(b'oxidag', b'parallel-threshold', default=None)  # None: the native default
 
 MODES = (b'auto', b'native', b'python')
 
@@ -79,6 +83,9 @@ def extsetup(ui):
     native.mode = mode
     if native.active():
         native._native.setthreads(_threads(ui))
+        threshold = ui.configint(b'oxidag', b'parallel-threshold')
+        if threshold is not None:
+            native._native.setthreshold(max(1, threshold))
         _hooks[:] = wrappers.install(extensions) + revsets.install(extensions)
     if native._native is None and mode == b'auto':
         # Only an unexpected fallback is worth a line: Mercurial's own test suite
@@ -116,6 +123,7 @@ def debugoxidag(ui, repo=None, **opts):
     ui.write(b'mode: %s\n' % native.mode)
     if native.active():
         ui.write(b'threads: %d\n' % native._native.threads())
+        ui.write(b'parallel threshold: %d\n' % native._native.threshold())
     ui.write(b'mercurial: %s\n' % util.version())
     if native._native is not None:
         status, abi = native._native.capsulestatus()

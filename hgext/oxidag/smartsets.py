@@ -8,7 +8,8 @@ shows in `hg debugrevspec`), same result types of `&` and `-`:
   once its generator is consumed;
 - `nativebaseset`: a `baseset` built from a Python set (`only()`, `heads()`,
   `children()`) or from a sorted list (`x::y`);
-- `nativefilteredset`: a `filteredset` whose members are known natively.
+- `nativefilteredset`: a `filteredset` whose members are known natively;
+- `nativeaddset`: the `addset` of `x or y` (`x + y`) when both are native-backed.
 
 The difference: `len`, `in`, `min`, `max` and iteration are answered by the native
 set, and set algebra between them is computed in Rust.
@@ -77,6 +78,11 @@ class _nativemembers:
         if self.isdescending():
             return self._native.min()
         return super().last()
+
+    def __add__(self, other):
+        if isinstance(other, _nativemembers):
+            return nativeaddset(self, other)
+        return super().__add__(other)
 
 
 class nativeset(_nativemembers, smartset.abstractsmartset):
@@ -208,6 +214,29 @@ class nativebaseset(_nativemembers, smartset.baseset):
         return getattr(smartset.abstractsmartset, op)(self, other)
 
 
+class nativeaddset(_nativemembers, smartset.addset):
+    """`addset(r1, r2)` of two native-backed smartsets (`x or y`): Mercurial's order
+    (r1's, then what r2 adds, until sorted) and repr; `len`, `in` and sorted
+    iteration from the union, computed in Rust when first needed."""
+
+    @util.propertycache
+    def _native(self):
+        return self._r1._native | self._r2._native
+
+    def __iter__(self):
+        # Refuse after a strip, even where addset would replay a list it cached.
+        len(self._native)
+        return super().__iter__()
+
+    @property
+    def fastasc(self):
+        return lambda: iter(self._native)
+
+    @property
+    def fastdesc(self):
+        return self._native.descending
+
+
 def _hasset(revs):
     if isinstance(revs, nativebaseset):
         return revs._hasset
@@ -222,4 +251,5 @@ def _revisions(revs):
 
 # `hg debugrevspec` prints type names: keep Mercurial's.
 nativefilteredset.__name__ = 'filteredset'
+nativeaddset.__name__ = 'addset'
 nativebaseset.__name__ = 'baseset'
