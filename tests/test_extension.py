@@ -29,7 +29,19 @@ def test_revsets_equal_mercurial(repo, expr, native):
     assert expected, "revset %s selects nothing: a weak test" % expr
     assert log(repo, expr) == expected
     assert log(repo, expr, config=["oxidag.mode=python"]) == expected
-    # Every parallel kernel splits, even this small repository's inputs.
+
+
+# Revsets whose native paths have parallel kernels (heads, roots, children, parents
+# and descendants of sets, missing ancestors, set algebra).
+PARALLEL_REVSETS = ["heads(all())", "heads(::tip)", "roots(ancestors(tip))", "children(2)", "only(tip, 10)",
+                    "descendants(3)", "10 and ::heads(all())", "parents(3::)", "::tip - ::50"]
+
+
+@pytest.mark.parametrize("expr", PARALLEL_REVSETS)
+def test_revsets_with_every_kernel_split(repo, expr, native):
+    # A threshold of 1: even this small repository's inputs are split.
+    expected = log(repo, expr, extension=False)
+    assert expected
     assert log(repo, expr, config=["oxidag.threads=2", "oxidag.parallel-threshold=1"]) == expected
 
 
