@@ -53,6 +53,15 @@ class _nativemembers:
             return self._native.descending()
         return super().__iter__()  # a filteredset's subset in no order
 
+    # Properties, as filteredset's and addset's are: `s.fastasc()` either way.
+    @property
+    def fastasc(self):
+        return lambda: iter(self._native)
+
+    @property
+    def fastdesc(self):
+        return lambda: self._native.descending()
+
     def min(self):
         value = self._native.min()
         if value is None:
@@ -98,12 +107,6 @@ class nativeset(_nativemembers, smartset.abstractsmartset):
     @util.propertycache
     def _native(self):
         return self._walk()
-
-    def fastasc(self):
-        return iter(self._native)
-
-    def fastdesc(self):
-        return self._native.descending()
 
     def sort(self, reverse=False):
         self._ascending = not reverse
@@ -154,13 +157,6 @@ class nativefilteredset(_nativemembers, smartset.filteredset):
         super().__init__(subset, condition, condrepr)
         self._native = native
 
-    @property
-    def fastasc(self):
-        return lambda: iter(self._native)
-
-    @property
-    def fastdesc(self):
-        return self._native.descending
 
 
 class nativebaseset(_nativemembers, smartset.baseset):
@@ -193,12 +189,6 @@ class nativebaseset(_nativemembers, smartset.baseset):
 
     _list = _asclist
 
-    def fastasc(self):
-        return iter(self._native)
-
-    def fastdesc(self):
-        return self._native.descending()
-
     def _fastsetop(self, other, op):
         if self._hasset and _hasset(other):
             # Mercurial's Python set operation: a baseset in self's order.
@@ -227,14 +217,6 @@ class nativeaddset(_nativemembers, smartset.addset):
         # Refuse after a strip, even where addset would replay a list it cached.
         len(self._native)
         return super().__iter__()
-
-    @property
-    def fastasc(self):
-        return lambda: iter(self._native)
-
-    @property
-    def fastdesc(self):
-        return self._native.descending
 
 
 def _hasset(revs):
