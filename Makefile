@@ -27,12 +27,12 @@ build: venv
 demo: build
 	$(PYTHON) contrib/demo.py
 
-# Mercurial's own suite last (hg-tests-ci, about 35 minutes on 2 cores), building
-# into target/ so that the backends just built are reused.
+# Mercurial's own suite last (hg-tests-ci, most of the time), building into target/
+# so that the backends just built are reused. The cpython build serves Mercurial
+# 7.2.4 and 6.9.5 at once: the pytest runs use one core each (-O: outputs unmixed).
 test: lint test-rust
 	$(MAKE) test-backend BACKEND=pyo3
-	$(MAKE) test-backend BACKEND=cpython
-	$(MAKE) test-older-hg BACKEND=cpython
+	$(MAKE) -j2 -O test-backend test-older-hg BACKEND=cpython
 	tests/test-install
 	OXIDAG_SUITE_TARGET_DIR=$(CURDIR)/target $(MAKE) hg-tests-ci
 
@@ -97,14 +97,14 @@ bench-hg-quick:
 # tests/hg-suite/work/). Each run prints one line: hg-suite CONFIG LIST: N passed, ...
 # Every run goes on after a red one; the target fails at the end if any was red.
 # hg-tests-ci is what `make test` (and so CI) runs: the ancestry list for pyo3, the
-# core list for cpython and pure-Python Mercurial, the selftest. (The python fallback
-# installs no hook: the pytest suite and test-oxidag.t check it; hg-tests runs it here.)
+# core list for cpython, the python fallback and pure-Python Mercurial, the selftest.
 .PHONY: hg-tests hg-tests-wide hg-tests-ci
 HG_SUITE := VENV=$(abspath $(VENV)) tests/hg-suite/run -q
 
 hg-tests: venv
 	@status=0; \
 	$(HG_SUITE) pyo3,cpython,python-fallback ancestry || status=1; \
+	$(HG_SUITE) pyo3 test-branches.t || status=1; \
 	$(HG_SUITE) purepy core || status=1; \
 	$(HG_SUITE) pyo3 rewrite || status=1; \
 	exit $$status
@@ -115,6 +115,6 @@ hg-tests-wide: venv
 hg-tests-ci: venv
 	@status=0; \
 	$(HG_SUITE) pyo3 ancestry || status=1; \
-	$(HG_SUITE) cpython,purepy core || status=1; \
+	$(HG_SUITE) cpython,python-fallback,purepy core || status=1; \
 	tests/hg-suite/selftest || status=1; \
 	exit $$status
