@@ -16,7 +16,7 @@ Every query is also run without the extension: the outputs must be identical.
   threads: \d+ (re)
   parallel threshold: 65536
   capsule: ready (ABI 3)
-  hooks: 18 active
+  hooks: 19 active
     revlog.ancestors
     revlog.incrementalmissingrevs
     mercurial.dagop.headrevs
@@ -35,6 +35,7 @@ Every query is also run without the extension: the outputs must be identical.
     revset.parents
     revset.roots
     mercurial\.(utils\.dag_util|dagop)\.reachableroots (re)
+    smartset.baseset._fastsetop
 
 A repository with branches, merges and two roots:
 

@@ -75,6 +75,13 @@ COMPOSED = [
     "::50 or 1 + 2 + 3",
     "0:10 or ::5",
     "(::50 or null) and 0:",
+    # A Python baseset holding its set, sorted, on the left (draft()).
+    "draft() - heads(all())",
+    "draft() - only(tip, 10)",
+    "draft() - children(0:50)",
+    "draft() and not parents(0:50)",
+    "reverse(draft()) - heads(::100)",
+    "(null + draft()) - heads(all())",
 ]
 EXPRESSIONS = REVSETS + COMPOSED
 
@@ -145,3 +152,41 @@ def test_real_dag_shape(tmp_path, native):
         capture_output=True,
     )
     assert_same(repo, ["auto", "python"])
+
+
+def test_baseset_operations_with_a_native_right_side(obsolete_repo, native):
+    """`baseset & x` and `baseset - x` for a native-backed x equal Mercurial's with x
+    a Python baseset: type, flags, order, members, repr — null and the working
+    directory on the left included (no revset builds that left side)."""
+    from mercurial import hg as hgmod, smartset, ui as uimod
+    from mercurial.node import nullrev, wdirrev
+    from mercurial.utils.stringutil import prettyrepr
+    from oxidag import smartsets
+
+    cl = hgmod.repository(uimod.ui.load(), str(obsolete_repo).encode()).changelog
+    heads = native.headrevs(cl.index, native.RevisionSet(range(len(cl))))
+    right = sorted(heads)[:5] + [0, 1, 2]
+    # Mercurial's own, even if the extension was set up in this process.
+    orig = getattr(smartset.baseset._fastsetop, "_origfunc", smartset.baseset._fastsetop)
+    lefts = [set(range(0, 40)) | set(right[:3]), {nullrev, 0, 1, 2, right[0]}, {wdirrev, 1, right[1]}]
+    compared = 0
+    for members in lefts:
+        # From a set (sorted ascending, then reversed), or an unsorted list (no set).
+        for shape in ("set", "reversed set", "list"):
+            for op in ("__and__", "__sub__"):
+
+                def left():
+                    if shape == "list":
+                        return smartset.baseset(sorted(members, key=lambda r: (r * 7919) % 101))
+                    s = smartset.baseset(set(members))
+                    if shape == "reversed set":
+                        s.reverse()
+                    return s
+
+                want = orig(left(), smartset.baseset(set(right)), op)
+                have = smartsets._basesetop(orig, left(), smartsets.nativebaseset(native.RevisionSet(right)), op)
+                assert prettyrepr(have) == prettyrepr(want), (members, shape, op)
+                assert (list(have), have.isascending(), have.isdescending()) == (
+                    list(want), want.isascending(), want.isdescending())
+                compared += type(want) is smartset.baseset
+    assert compared == 12  # Mercurial's fast path (a left holding its set) for each set and op

@@ -48,7 +48,7 @@ from mercurial import (
     util,
 )
 
-from . import native, revsets, wrappers
+from . import native, revsets, smartsets, wrappers
 
 testedwith = b'6.9.5 7.2.4'
 minimumhgversion = b'6.9'
@@ -86,7 +86,11 @@ def extsetup(ui):
         threshold = ui.configint(b'oxidag', b'parallel-threshold')
         if threshold is not None:
             native._native.setthreshold(max(1, threshold))
-        _hooks[:] = wrappers.install(extensions) + revsets.install(extensions)
+        _hooks[:] = (
+            wrappers.install(extensions)
+            + revsets.install(extensions)
+            + smartsets.install(extensions)
+        )
     if native._native is None and mode == b'auto':
         # Only an unexpected fallback is worth a line: Mercurial's own test suite
         # runs commands with --debug and captures their output.

@@ -219,6 +219,30 @@ class nativeaddset(_nativemembers, smartset.addset):
         return super().__iter__()
 
 
+def _basesetop(orig, self, other, op):
+    """Mercurial's `baseset & baseset` and `-` fast path, for a native-backed right
+    side: Mercurial takes it only when `type(other) is baseset`, and without it
+    `draft() - heads(all())` would be a filteredset where Mercurial's is a baseset."""
+    if isinstance(other, nativebaseset) and other._hasset and '_set' in self.__dict__:
+        if self._ascending is not None:
+            mine = _revisions(self._set)
+            if op == '__sub__' and len(mine) != len(self._set):
+                # Null or the working directory stay in `x - y`: Python's sets.
+                result = smartset.baseset(getattr(self._set, op)(other._set), istopo=self._istopo)
+            else:
+                result = nativebaseset(getattr(mine, op)(other._native))
+                result._istopo = self._istopo
+            result._ascending = self._ascending
+            return result
+    return orig(self, other, op)
+
+
+def install(extensions):
+    """Wrap baseset's set operations; returns the name for `hg debugoxidag`."""
+    extensions.wrapfunction(smartset.baseset, '_fastsetop', _basesetop)
+    return [b'smartset.baseset._fastsetop']
+
+
 def _hasset(revs):
     if isinstance(revs, nativebaseset):
         return revs._hasset
