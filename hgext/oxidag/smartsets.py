@@ -158,7 +158,6 @@ class nativefilteredset(_nativemembers, smartset.filteredset):
         self._native = native
 
 
-
 class nativebaseset(_nativemembers, smartset.baseset):
     """`baseset(data)` with `data` a Python set of the members (`fromset`), or their
     sorted list, then sorted. The list and the set are made only if asked for."""
@@ -193,9 +192,7 @@ class nativebaseset(_nativemembers, smartset.baseset):
         if self._hasset and _hasset(other):
             # Mercurial's Python set operation: a baseset in self's order.
             other = other._native if isinstance(other, nativebaseset) else _revisions(other._set)
-            result = nativebaseset(getattr(self._native, op)(other))
-            result._ascending, result._istopo = self._ascending, self._istopo
-            return result
+            return _inorderof(self, getattr(self._native, op)(other))
         if op == '__sub__' and not hasattr(other, 'isascending'):
             # `set - hidden revisions`: the filteredset Mercurial makes, on native sets.
             c = other.__contains__
@@ -223,18 +220,27 @@ def _basesetop(orig, self, other, op):
     """Mercurial's `baseset & baseset` and `-` fast path, for a native-backed right
     side: Mercurial takes it only when `type(other) is baseset`, and without it
     `draft() - heads(all())` would be a filteredset where Mercurial's is a baseset."""
-    if isinstance(other, nativebaseset) and other._hasset and '_set' in self.__dict__:
-        if self._ascending is not None:
-            mine = _revisions(self._set)
-            if op == '__sub__' and len(mine) != len(self._set):
-                # Null or the working directory stay in `x - y`: Python's sets.
-                result = smartset.baseset(getattr(self._set, op)(other._set), istopo=self._istopo)
-            else:
-                result = nativebaseset(getattr(mine, op)(other._native))
-                result._istopo = self._istopo
-            result._ascending = self._ascending
-            return result
-    return orig(self, other, op)
+    if not (
+        isinstance(other, nativebaseset)
+        and other._hasset
+        and '_set' in self.__dict__
+        and self._ascending is not None
+    ):
+        return orig(self, other, op)
+    mine = _revisions(self._set)
+    if op == '__sub__' and len(mine) != len(self._set):
+        # Null or the working directory stay in `x - y`: Python's sets, as Mercurial.
+        result = smartset.baseset(self._set - other._set, istopo=self._istopo)
+        result._ascending = self._ascending
+        return result
+    return _inorderof(self, getattr(mine, op)(other._native))
+
+
+def _inorderof(left, members):
+    """What the fast path returns: a baseset of `members` in `left`'s order."""
+    result = nativebaseset(members)
+    result._ascending, result._istopo = left._ascending, left._istopo
+    return result
 
 
 def install(extensions):
