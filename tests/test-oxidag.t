@@ -16,7 +16,7 @@ Every query is also run without the extension: the outputs must be identical.
   threads: \d+ (re)
   parallel threshold: 65536
   capsule: ready (ABI 3)
-  hooks: 19 active
+  hooks: 20 active
     revlog.ancestors
     revlog.incrementalmissingrevs
     mercurial.dagop.headrevs
@@ -27,6 +27,7 @@ Every query is also run without the extension: the outputs must be identical.
     revlog.ancestor
     revlog.isancestorrev
     revlog.reachableroots
+    revlog.strip
     mercurial\.(utils\.dag_util|dagop)\.revancestors (re)
     mercurial\.(utils\.dag_util|dagop)\.revdescendants (re)
     revset.children

@@ -1,73 +1,49 @@
-//! The rust-cpython backend: conversion, errors, GIL release. Logic lives in `shared` and
-//! `ops`; this file mirrors `backend_pyo3.rs` item by item, for the same Python API.
+//! The rust-cpython backend: [`Host`] for rust-cpython's `Python`, the extraction of
+//! each argument kind, the conversion of each result, the expansion of the function
+//! table ([`crate::native_functions!`]) and the classes, each method forwarding to
+//! [`crate::objects`].
 //!
-//! Two things PyO3 does for us are done here by hand:
-//! - waiting for a lock held by another thread happens with the GIL released
-//!   ([`lock`], over [`shared::lock_detached`]);
+//! What PyO3 does for us and rust-cpython does not is done here:
 //! - a panic in code run without the GIL is carried back across `allow_threads`
-//!   ([`detach`]), so that rust-cpython's callback wrapper, which holds the GIL,
-//!   turns it into a Python exception (`SystemError`).
+//!   ([`Host::detach`]), so that the callback wrapper, which holds the GIL, turns it
+//!   into `SystemError`;
+//! - functions get their docstring and text signature (`name(sig)\n--\n\n` in
+//!   `ml_doc`, which CPython reads as `__text_signature__`), as PyO3 gives them;
+//!   classes get theirs in `tp_doc`;
+//! - `(index, *revs)` is parsed by hand: rust-cpython's parser has no `*args` after
+//!   other parameters.
 
 // Lints firing inside rust-cpython 0.7's macros (pinned): `py_class!` puts its trait
-// impls inside a function; `strip_raw!` (in `py_class!` and `py_fn!`) strips `r#` by hand.
+// impls inside a function; `strip_raw!` (in `py_class!`) strips `r#` by hand.
 #![allow(non_local_definitions, clippy::manual_strip)]
 
+use std::ffi::CString;
 use std::panic::{self, AssertUnwindSafe};
-use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
+use std::sync::OnceLock;
 
+use cpython::_detail::ffi;
 use cpython::py_class::PythonObjectFromPyClassMacro;
 use cpython::{
-    exc, py_class, py_exception, py_fn, py_module_initializer, CompareOp, ObjectProtocol, PyClone,
-    PyDict, PyErr, PyList, PyModule, PyObject, PyResult, PySet, PyTuple, PyType, Python,
-    PythonObject, ToPyObject,
+    exc, py_class, py_exception, py_module_initializer, CompareOp, ObjectProtocol, PyClone, PyDict,
+    PyList, PyModule, PyObject, PyResult, PySet, PyTuple, PyType, Python, PythonObject, ToPyObject,
 };
-use hg_core::ancestors::{LazyAncestors as CoreLazy, MissingAncestors as CoreMissing};
 use hg_core::dagops::HeadsChange;
-use hg_core::parallel::{self, SetOp};
-use hg_core::{GraphError as CoreError, Revision, RevisionSet as CoreSet};
+use hg_core::parallel::SetOp;
+use hg_core::{GraphError as CoreError, Revision};
 
-use crate::capsule::{capi_status, CApi, CapiStatus, PythonErrorSet};
-use crate::ops::{self, AncestorsState, MissingState, Revs, SetCursor, Table};
-use crate::shared::{
-    self, ErrorArgs, Identity, IndexReader, LoadError, Origins, Snapshot, TableCache,
-};
+use crate::api::{self, ReplayedSet};
+use crate::args::ErrorArgs;
+use crate::capsule::{capi_status, CApi, CapiStatus};
+use crate::host::{ErrorKind, Host};
+use crate::index::{IndexReader, LoadError};
+use crate::objects::{AncestorsIter, LazyData, MissingData, RevsArg, SetData, SetIter};
+
+/// See [`crate::Obj`].
+pub type Obj = PyObject;
+/// See [`crate::PyErr`].
+pub type PyErr = cpython::PyErr;
 
 py_exception!(_native, GraphError, exc::ValueError);
-
-fn graph_error(py: Python<'_>, e: impl Into<ErrorArgs>) -> PyErr {
-    let args = e.into();
-    let mut items = vec![args.kind.to_py_object(py).into_object()];
-    items.extend(args.values.iter().map(|v| v.to_py_object(py).into_object()));
-    GraphError::new(py, PyTuple::new(py, &items))
-}
-
-fn stripped(py: Python<'_>) -> PyErr {
-    PyErr::new::<exc::RuntimeError, _>(py, shared::STRIPPED_MESSAGE)
-}
-
-/// Run `f` with the GIL released. A panic in `f` is resumed once the GIL is held again:
-/// rust-cpython's callback wrapper catches it there and raises `SystemError` (unwinding
-/// out of `allow_threads` itself would leave the GIL released).
-fn detach<T: Send>(py: Python<'_>, f: impl FnOnce() -> T + Send) -> T {
-    match py.allow_threads(|| panic::catch_unwind(AssertUnwindSafe(f))) {
-        Ok(value) => value,
-        Err(payload) => panic::resume_unwind(payload),
-    }
-}
-
-/// Lock with the GIL held: wait detached, so that a thread holding the lock can always
-/// take the GIL back (no lock is ever awaited while the GIL is held).
-fn lock<'a, T: Send>(py: Python<'_>, mutex: &'a Mutex<T>) -> MutexGuard<'a, T> {
-    shared::lock_detached(mutex, |wait| detach(py, wait))
-}
-
-/// The object Python passed as `index`: the C index (read through the capsule) or
-/// anything with `len()` and `index[rev]` giving `(p1, p2)` or an index entry.
-struct PyIndex<'a, 'py> {
-    py: Python<'py>,
-    obj: &'a PyObject,
-    capi: Option<&'static CApi>,
-}
 
 static C_INDEX_TYPE: OnceLock<Option<PyType>> = OnceLock::new();
 
@@ -85,31 +61,114 @@ fn c_index_type(py: Python<'_>) -> Option<&'static PyType> {
     C_INDEX_TYPE.get().and_then(Option::as_ref)
 }
 
-impl<'a, 'py> PyIndex<'a, 'py> {
-    fn new(py: Python<'py>, obj: &'a PyObject) -> Self {
+impl<'p> Host for Python<'p> {
+    type Reader<'a>
+        = PyIndex<'a, 'p>
+    where
+        Self: 'a;
+
+    fn reader<'a>(self, index: &'a Obj) -> PyIndex<'a, 'p> {
         // The object's actual type (`PyObject_TypeCheck`), whatever `__class__` says.
-        let is_c_index = c_index_type(py).is_some_and(|t| t.is_instance(py, obj));
+        let is_c_index = c_index_type(self).is_some_and(|t| t.is_instance(self, index));
         // Safety: the GIL is held (we have a `Python` token).
         let capi = match (is_c_index, unsafe { capi_status() }) {
             (true, CapiStatus::Ready(capi)) => Some(capi),
             _ => None,
         };
-        PyIndex { py, obj, capi }
+        PyIndex {
+            py: self,
+            obj: index,
+            capi,
+        }
     }
 
-    fn fetch(&self, _: PythonErrorSet) -> PyErr {
-        PyErr::fetch(self.py)
+    fn clone_ref(self, obj: &Obj) -> Obj {
+        obj.clone_ref(self)
     }
+
+    fn address(obj: &Obj) -> usize {
+        obj.as_ptr() as usize
+    }
+
+    fn only_referent(self, obj: &Obj) -> bool {
+        obj.get_refcnt(self) == 1
+    }
+
+    fn detach<T: Send>(self, f: impl FnOnce() -> T + Send) -> T {
+        // A panic is resumed once the GIL is held again (unwinding out of
+        // `allow_threads` itself would leave the GIL released).
+        match self.allow_threads(|| panic::catch_unwind(AssertUnwindSafe(f))) {
+            Ok(value) => value,
+            Err(payload) => panic::resume_unwind(payload),
+        }
+    }
+
+    fn check_signals(self) -> Result<(), PyErr> {
+        // Safety: the GIL is held.
+        if unsafe { ffi::PyErr_CheckSignals() } < 0 {
+            Err(PyErr::fetch(self))
+        } else {
+            Ok(())
+        }
+    }
+
+    fn check_signals_detached() -> Result<(), PyErr> {
+        let gil = Python::acquire_gil();
+        gil.python().check_signals()
+    }
+
+    fn graph_error(self, args: ErrorArgs) -> PyErr {
+        let mut items = vec![args.kind.to_py_object(self).into_object()];
+        items.extend(
+            args.values
+                .iter()
+                .map(|v| v.to_py_object(self).into_object()),
+        );
+        GraphError::new(self, PyTuple::new(self, &items))
+    }
+
+    fn error(self, kind: ErrorKind, message: &str) -> PyErr {
+        match kind {
+            ErrorKind::Runtime => PyErr::new::<exc::RuntimeError, _>(self, message),
+            ErrorKind::Overflow => PyErr::new::<exc::OverflowError, _>(self, message),
+            ErrorKind::Type => PyErr::new::<exc::TypeError, _>(self, message),
+            ErrorKind::Value => PyErr::new::<exc::ValueError, _>(self, message),
+            ErrorKind::KeyboardInterrupt => PyErr::new::<exc::KeyboardInterrupt, _>(self, message),
+        }
+    }
+
+    fn call_with_message(self, callback: &Obj, message: &str) -> Result<(), PyErr> {
+        callback.call(self, (message,), None).map(drop)
+    }
+
+    fn capsule_status(self) -> (String, Option<i32>) {
+        // Import the C parsers if they can be, so that the capsule exists.
+        let _ = c_index_type(self);
+        // Safety: the GIL is held.
+        match unsafe { capi_status() } {
+            CapiStatus::Ready(_) => ("ready".into(), Some(crate::capsule::SUPPORTED_ABI)),
+            CapiStatus::Missing => ("missing".into(), None),
+            CapiStatus::UnsupportedAbi(abi) => ("unsupported-abi".into(), Some(abi)),
+        }
+    }
+}
+
+/// The object Python passed as `index`: the C index (read through the capsule) or
+/// anything with `len()` and `index[rev]` giving `(p1, p2)` or an index entry.
+pub struct PyIndex<'a, 'p> {
+    py: Python<'p>,
+    obj: &'a PyObject,
+    capi: Option<&'static CApi>,
 }
 
 impl IndexReader for PyIndex<'_, '_> {
     type Error = PyErr;
 
-    fn len(&self) -> PyResult<usize> {
+    fn len(&self) -> PyResult<u64> {
         match self.capi {
             // Safety: GIL held; `obj` is an instance of the C index type.
-            Some(capi) => Ok(unsafe { capi.len(self.obj.as_ptr().cast()) }),
-            None => self.obj.len(self.py),
+            Some(capi) => Ok(unsafe { capi.len(self.obj.as_ptr().cast()) } as u64),
+            None => Ok(self.obj.len(self.py)? as u64),
         }
     }
 
@@ -117,14 +176,12 @@ impl IndexReader for PyIndex<'_, '_> {
         let py = self.py;
         match self.capi {
             // Safety: GIL held; `obj` is an instance of the C index type.
-            Some(capi) => {
-                unsafe { capi.parents(self.obj.as_ptr().cast(), rev) }.map_err(|e| {
-                    // The C index refuses a parent beyond its end (ValueError): the
-                    // same corruption Python-level reading reports, as a graph error.
-                    drop(self.fetch(e));
-                    LoadError::Graph(CoreError::ParentOutOfRange(Revision(rev)))
-                })
-            }
+            Some(capi) => unsafe { capi.parents(self.obj.as_ptr().cast(), rev) }.map_err(|_| {
+                // The C index refuses a parent beyond its end (ValueError): the same
+                // corruption Python-level reading reports, as a graph error.
+                drop(PyErr::fetch(py));
+                LoadError::Graph(CoreError::ParentOutOfRange(Revision(rev)))
+            }),
             None => (|| -> PyResult<[i32; 2]> {
                 let entry = self.obj.get_item(py, rev)?;
                 let (first, second) = if entry.len(py)? == 2 { (0, 1) } else { (5, 6) };
@@ -160,581 +217,294 @@ impl IndexReader for PyIndex<'_, '_> {
             }
         }
     }
-}
 
-static CACHE: Mutex<TableCache<PyObject>> = Mutex::new(TableCache::new());
+    fn through_python(&self) -> bool {
+        self.capi.is_none()
+    }
 
-fn load_error(py: Python<'_>, e: LoadError<PyErr>) -> PyErr {
-    match e {
-        LoadError::Reader(e) => e,
-        LoadError::Graph(e) => graph_error(py, e),
+    fn check_signals(&self) -> PyResult<()> {
+        self.py.check_signals()
     }
 }
 
-fn snapshot(py: Python<'_>, index: &PyObject) -> PyResult<Snapshot> {
-    let reader = PyIndex::new(py, index);
-    let mut cache = lock(py, &CACHE);
-    cache
-        .snapshot(index.as_ptr() as usize, || index.clone_ref(py), &reader)
-        .map_err(|e| load_error(py, e))
-}
+// --- arguments ------------------------------------------------------------------
 
-fn check_valid(py: Python<'_>, index: &PyObject, identity: &Identity) -> PyResult<()> {
-    if identity.still_valid(&PyIndex::new(py, index))? {
-        Ok(())
-    } else {
-        Err(stripped(py))
-    }
-}
+/// A `Revs` argument.
+pub struct RevsIn(RevsArg);
 
-fn revs_arg(py: Python<'_>, revs: &PyObject) -> PyResult<Vec<Revision>> {
-    if let Ok(set) = revs.cast_as::<RevisionSet>(py) {
-        return Ok(set.members(py)?.iter().collect());
-    }
-    revs.iter(py)?
-        .map(|item| shared::revision(item?.extract::<i64>(py)?).map_err(|e| graph_error(py, e)))
-        .collect()
-}
-
-/// Revisions for a set function: a native set is taken as it is.
-fn revs_input(py: Python<'_>, revs: &PyObject) -> PyResult<Revs> {
-    match revs.cast_as::<RevisionSet>(py) {
-        Ok(set) => Ok(Revs::Set(set.members(py)?.clone())),
-        Err(_) => revs_arg(py, revs).map(Revs::List),
-    }
-}
-
-fn set_arg(py: Python<'_>, revs: Option<&PyObject>) -> PyResult<Option<CoreSet>> {
-    revs.map(|r| match r.cast_as::<RevisionSet>(py) {
-        Ok(set) => Ok(CoreSet::clone(set.members(py)?)),
-        Err(_) => Ok(ops::split_null(revs_arg(py, r)?).0),
-    })
-    .transpose()
-}
-
-fn core<T>(py: Python<'_>, result: Result<T, CoreError>) -> PyResult<T> {
-    result.map_err(|e| graph_error(py, e))
-}
-
-/// Ints in range, as revisions; anything else is no member of anything.
-fn member(py: Python<'_>, obj: &PyObject) -> Option<Revision> {
-    ops::member(obj.extract::<i64>(py).ok())
-}
-
-/// `itertools.chain.from_iterable(iter(nextbatch, []))`: Python iterates lists of
-/// ints in C, instead of calling a native `__next__` per revision. A strip is then
-/// noticed at the next batch.
-fn batched(py: Python<'_>, nextbatch: PyObject) -> PyResult<PyObject> {
-    let builtins = py.import("builtins")?;
-    let batches = builtins.call(py, "iter", (nextbatch, PyList::new(py, &[])), None)?;
-    let chain = py.import("itertools")?.get(py, "chain")?;
-    chain.call_method(py, "from_iterable", (batches,), None)
-}
-
-// Ancestors in descending order (`ancestor._lazyancestorsiter`).
-py_class!(class AncestorsIterator |py| {
-    data index: PyObject;
-    data snapshot: Snapshot;
-    data state: Mutex<AncestorsState>;
-
-    def __new__(_cls, index: &PyObject, initrevs: &PyObject, stoprev: i64 = 0, inclusive: bool = false) -> PyResult<AncestorsIterator> {
-        let snapshot = snapshot(py, index)?;
-        let state = core(py, AncestorsState::new(snapshot.table.clone(), revs_arg(py, initrevs)?, shared::bound(stoprev), inclusive))?;
-        AncestorsIterator::create_instance(py, index.clone_ref(py), snapshot, Mutex::new(state))
-    }
-
-    def __iter__(&self) -> PyResult<AncestorsIterator> {
-        Ok(self.clone_ref(py))
-    }
-
-    // The next revisions as a list, empty at the end.
-    def nextbatch(&self) -> PyResult<Vec<i32>> {
-        check_valid(py, self.index(py), self.snapshot(py).identity())?;
-        let state = self.state(py);
-        let batch = detach(py, || state.lock().unwrap_or_else(|p| p.into_inner()).next_batch());
-        core(py, batch)
-    }
-
-    def __next__(&self) -> PyResult<Option<i32>> {
-        let state = self.state(py);
-        if let Ok(mut state) = state.try_lock() {
-            if let Some(rev) = state.next_buffered() {
-                return Ok(Some(rev.0));
-            }
+impl<'s> cpython::FromPyObject<'s> for RevsIn {
+    fn extract(py: Python, obj: &'s PyObject) -> PyResult<Self> {
+        if let Ok(set) = obj.cast_as::<RevisionSet>(py) {
+            return Ok(RevsIn(RevsArg::Native(set.data(py).clone_ref(py))));
         }
-        check_valid(py, self.index(py), self.snapshot(py).identity())?;
-        // The lock is taken without the GIL: a thread holding it never waits for it.
-        let next = detach(py, || state.lock().unwrap_or_else(|p| p.into_inner()).next_revision());
-        Ok(core(py, next)?.map(|r| r.0))
-    }
-});
-
-// A lazily computed ancestor set (`ancestor.lazyancestors`).
-py_class!(class LazyAncestors |py| {
-    data index: PyObject;
-    data snapshot: Snapshot;
-    data lazy: Mutex<CoreLazy<Table>>;
-
-    def __new__(_cls, index: &PyObject, initrevs: &PyObject, stoprev: i64 = 0, inclusive: bool = false) -> PyResult<LazyAncestors> {
-        let snapshot = snapshot(py, index)?;
-        let lazy = core(py, CoreLazy::new(snapshot.table.clone(), revs_arg(py, initrevs)?, shared::bound(stoprev), inclusive))?;
-        LazyAncestors::create_instance(py, index.clone_ref(py), snapshot, Mutex::new(lazy))
-    }
-
-    def __contains__(&self, target: PyObject) -> PyResult<bool> {
-        // Any object may be asked about; only ints in range can be members.
-        let Some(target) = member(py, &target) else {
-            return Ok(false);
-        };
-        check_valid(py, self.index(py), self.snapshot(py).identity())?;
-        let lazy = self.lazy(py);
-        if let Ok(lazy) = lazy.try_lock() {
-            if let Some(answer) = lazy.contains_cached(target) {
-                return Ok(answer);
-            }
-        }
-        let answer = detach(py, || lazy.lock().unwrap_or_else(|p| p.into_inner()).contains(target));
-        core(py, answer)
-    }
-
-    // A fresh walk, iterated in native batches (see `batched`).
-    def __iter__(&self) -> PyResult<PyObject> {
-        check_valid(py, self.index(py), self.snapshot(py).identity())?;
-        let walk = lock(py, self.lazy(py)).iter();
-        let iterator = AncestorsIterator::create_instance(
-            py,
-            self.index(py).clone_ref(py),
-            self.snapshot(py).clone(),
-            Mutex::new(AncestorsState::from_walk(walk)),
-        )?;
-        batched(py, iterator.as_object().getattr(py, "nextbatch")?)
-    }
-
-    def __bool__(&self) -> PyResult<bool> {
-        check_valid(py, self.index(py), self.snapshot(py).identity())?;
-        Ok(!lock(py, self.lazy(py)).is_empty())
-    }
-});
-
-// Incremental missing ancestors (`ancestor.incrementalmissingancestors`; `bases` is a
-// method here, as in Mercurial's Rust: the extension presents it as an attribute).
-py_class!(class MissingAncestors |py| {
-    data index: PyObject;
-    data state: Mutex<MissingState>;
-
-    def __new__(_cls, index: &PyObject, bases: &PyObject) -> PyResult<MissingAncestors> {
-        let snapshot = snapshot(py, index)?;
-        let missing = core(py, CoreMissing::new(snapshot.table.clone(), revs_arg(py, bases)?))?;
-        MissingAncestors::create_instance(py, index.clone_ref(py), Mutex::new(MissingState { snapshot, missing }))
-    }
-
-    def hasbases(&self) -> PyResult<bool> {
-        self.with(py, |m| Ok(m.has_bases()))
-    }
-
-    def addbases(&self, bases: &PyObject) -> PyResult<PyObject> {
-        let bases = revs_arg(py, bases)?;
-        self.with(py, |m| m.add_bases(bases))?;
-        Ok(py.None())
-    }
-
-    def bases(&self) -> PyResult<PySet> {
-        let (revs, has_null) = self.with(py, |m| {
-            let (set, has_null) = m.bases();
-            Ok((ops::to_ints(set), has_null))
-        })?;
-        PySet::new(py, revs.into_iter().chain(has_null.then_some(-1)).collect::<Vec<i32>>())
-    }
-
-    def basesheads(&self) -> PyResult<PySet> {
-        let heads = self.with(py, |m| m.bases_heads().map(|s| ops::to_ints(&s)))?;
-        PySet::new(py, heads)
-    }
-
-    def removeancestorsfrom(&self, revs: PySet) -> PyResult<PyObject> {
-        let given = revs_arg(py, revs.as_object())?;
-        let (mut set, _) = ops::split_null(given.clone());
-        self.with(py, |m| m.remove_ancestors_from(&mut set))?;
-        // Mutate the caller's set in place, as Mercurial does.
-        for rev in ops::removed(&given, &set) {
-            revs.discard(py, rev)?;
-        }
-        Ok(py.None())
-    }
-
-    def missingancestors(&self, revs: &PyObject) -> PyResult<Vec<i32>> {
-        let revs = revs_arg(py, revs)?;
-        let missing = self.with(py, |m| m.missing_ancestors(revs))?;
-        Ok(missing.into_iter().map(|r| r.0).collect())
-    }
-});
-
-impl MissingAncestors {
-    /// Run `f` on the state, after following the index if it grew (bases may name new
-    /// revisions) and refusing if it was stripped.
-    fn with<T: Send>(
-        &self,
-        py: Python<'_>,
-        f: impl FnOnce(&mut CoreMissing<Table>) -> Result<T, CoreError> + Send,
-    ) -> PyResult<T> {
-        let index = self.index(py);
-        let mut state = lock(py, self.state(py));
-        if !state.snapshot.still_valid(&PyIndex::new(py, index))? {
-            return Err(stripped(py));
-        }
-        state.follow(self::snapshot(py, index)?);
-        let missing = &mut state.missing;
-        // Others wait for this lock detached (`lock`), so keeping it while the GIL
-        // is released and taken back cannot deadlock.
-        core(py, detach(py, || f(missing)))
-    }
-}
-
-// An immutable set of revisions backed by bits: `len`, `in` and set algebra stay in
-// Rust; Python ints are made only when iterated. A set computed from an index answers
-// only while that index still has what it was computed on (else `RuntimeError`).
-py_class!(class RevisionSet |py| {
-    data set: Arc<CoreSet>;
-    data origins: Origins<PyObject>;
-
-    def __new__(_cls, revs: Option<PyObject> = None) -> PyResult<RevisionSet> {
-        native_set(py, set_arg(py, revs.as_ref())?.unwrap_or_default())
-    }
-
-    // Every revision in `start..end` but `excluded`: a revset span, made without
-    // Python ints.
-    @staticmethod
-    def span(start: i64, end: i64, excluded: Option<PyObject> = None) -> PyResult<RevisionSet> {
-        native_set(py, ops::span(start, end, set_arg(py, excluded.as_ref())?.as_ref()))
-    }
-
-    def __contains__(&self, rev: PyObject) -> PyResult<bool> {
-        let set = self.members(py)?;
-        Ok(member(py, &rev).is_some_and(|r| set.contains(r)))
-    }
-
-    def __len__(&self) -> PyResult<usize> {
-        Ok(self.members(py)?.len())
-    }
-
-    def __bool__(&self) -> PyResult<bool> {
-        Ok(!self.members(py)?.is_empty())
-    }
-
-    // Ascending, in native batches (see `batched`).
-    def __iter__(&self) -> PyResult<PyObject> {
-        RevisionSetIterator::start(py, self, false)
-    }
-
-    /// Iterate in descending order.
-    def descending(&self) -> PyResult<PyObject> {
-        RevisionSetIterator::start(py, self, true)
-    }
-
-    def min(&self) -> PyResult<Option<i32>> {
-        Ok(self.members(py)?.min().map(|r| r.0))
-    }
-
-    def max(&self) -> PyResult<Option<i32>> {
-        Ok(self.members(py)?.max().map(|r| r.0))
-    }
-
-    /// Members as a list, ascending (or descending).
-    def tolist(&self, descending: bool = false) -> PyResult<Vec<i32>> {
-        let mut revs = ops::to_ints(self.members(py)?);
-        if descending {
-            revs.reverse();
-        }
-        Ok(revs)
-    }
-
-    // Membership of each of `revs`, in order (parallel for many probes).
-    def containsmany(&self, revs: PyObject) -> PyResult<Vec<bool>> {
-        let probes = revs
+        let ints = obj
             .iter(py)?
-            .map(|r| Ok(member(py, &r?)))
+            .map(|item| item?.extract::<i64>(py))
             .collect::<PyResult<Vec<_>>>()?;
-        let set = self.members(py)?.clone();
-        Ok(detach(py, || ops::contains_many(&set, &probes)))
+        Ok(RevsIn(RevsArg::Ints(ints)))
     }
+}
 
-    def __and__(lhs, rhs) -> PyResult<PyObject> {
-        RevisionSet::algebra(py, lhs, rhs, |a, b| ops::combine(a, b, SetOp::Intersection))
+/// A `Queries` argument: `(heads, common)` pairs.
+pub struct QueriesIn(Vec<(RevsArg, RevsArg)>);
+
+impl<'s> cpython::FromPyObject<'s> for QueriesIn {
+    fn extract(py: Python, obj: &'s PyObject) -> PyResult<Self> {
+        let queries = obj
+            .iter(py)?
+            .map(|query| {
+                let (heads, common): (RevsIn, RevsIn) = query?.extract(py)?;
+                Ok((heads.0, common.0))
+            })
+            .collect::<PyResult<Vec<_>>>()?;
+        Ok(QueriesIn(queries))
     }
+}
 
-    def __or__(lhs, rhs) -> PyResult<PyObject> {
-        RevisionSet::algebra(py, lhs, rhs, |a, b| ops::combine(a, b, SetOp::Union))
+/// Each argument kind's Rust type in this backend.
+macro_rules! kind {
+    (Index) => { PyObject };
+    (Revs) => { RevsIn };
+    (Filtered) => { Option<RevsIn> };
+    (Queries) => { QueriesIn };
+    (Int) => { i64 };
+    (OptInt) => { Option<i64> };
+    (Bool) => { bool };
+    (Size) => { usize };
+    (OptSize) => { Option<usize> };
+    (Callable) => { Option<PyObject> };
+}
+
+/// An extracted argument as [`crate::api`] takes it.
+trait IntoArg {
+    type Arg;
+    fn into_arg(self) -> Self::Arg;
+}
+
+macro_rules! as_is {
+    ($($t:ty),*) => {
+        $(impl IntoArg for $t {
+            type Arg = $t;
+            fn into_arg(self) -> $t {
+                self
+            }
+        })*
+    };
+}
+as_is!(
+    PyObject,
+    Option<PyObject>,
+    i64,
+    Option<i64>,
+    bool,
+    usize,
+    Option<usize>
+);
+
+impl IntoArg for RevsIn {
+    type Arg = RevsArg;
+    fn into_arg(self) -> RevsArg {
+        self.0
     }
+}
 
-    def __sub__(lhs, rhs) -> PyResult<PyObject> {
-        RevisionSet::algebra(py, lhs, rhs, |a, b| ops::combine(a, b, SetOp::Difference))
+impl IntoArg for Option<RevsIn> {
+    type Arg = Option<RevsArg>;
+    fn into_arg(self) -> Option<RevsArg> {
+        self.map(|r| r.0)
     }
+}
 
-    // `__eq__` only, as in PyO3: `!=` is its negation, orderings are not supported.
-    def __richcmp__(&self, other: PyObject, op: CompareOp) -> PyResult<PyObject> {
-        let equal = match other.cast_as::<RevisionSet>(py) {
-            Ok(other) => **other.members(py)? == **self.members(py)?,
-            Err(_) => false,
-        };
-        Ok(match op {
-            CompareOp::Eq => equal.to_py_object(py).into_object(),
-            CompareOp::Ne => (!equal).to_py_object(py).into_object(),
-            _ => py.NotImplemented(),
-        })
+impl IntoArg for QueriesIn {
+    type Arg = Vec<(RevsArg, RevsArg)>;
+    fn into_arg(self) -> Self::Arg {
+        self.0
     }
+}
 
-    def __repr__(&self) -> PyResult<String> {
-        Ok(format!("<RevisionSet len={}>", self.set(py).len()))
+// --- results --------------------------------------------------------------------
+
+/// A result of [`crate::api`] as a Python object.
+trait ToPython {
+    fn to_python(self, py: Python<'_>) -> PyResult<PyObject>;
+}
+
+macro_rules! to_py_object {
+    ($($t:ty),*) => {
+        $(impl ToPython for $t {
+            fn to_python(self, py: Python<'_>) -> PyResult<PyObject> {
+                Ok(self.to_py_object(py).into_object())
+            }
+        })*
+    };
+}
+to_py_object!(Vec<i32>, Vec<bool>, bool, usize, (String, Option<i32>));
+
+impl ToPython for () {
+    fn to_python(self, py: Python<'_>) -> PyResult<PyObject> {
+        Ok(py.None())
     }
-});
+}
 
-impl RevisionSet {
-    /// The members, once every index they are revisions of is checked unchanged.
-    fn members<'a>(&'a self, py: Python<'a>) -> PyResult<&'a Arc<CoreSet>> {
-        for (index, identity) in self.origins(py).iter() {
-            check_valid(py, index, identity)?;
+impl ToPython for SetData {
+    fn to_python(self, py: Python<'_>) -> PyResult<PyObject> {
+        Ok(RevisionSet::create_instance(py, self)?.into_object())
+    }
+}
+
+impl ToPython for Vec<SetData> {
+    fn to_python(self, py: Python<'_>) -> PyResult<PyObject> {
+        let sets = self
+            .into_iter()
+            .map(|set| set.to_python(py))
+            .collect::<PyResult<Vec<_>>>()?;
+        Ok(PyList::new(py, &sets).into_object())
+    }
+}
+
+impl ToPython for ReplayedSet {
+    fn to_python(self, py: Python<'_>) -> PyResult<PyObject> {
+        let heads = PySet::new(py, vec![self.start])?;
+        for change in self.changes {
+            match change {
+                HeadsChange::Add(rev) => heads.add(py, rev.0)?,
+                HeadsChange::Remove(rev) => heads.discard(py, rev.0)?,
+            }
         }
-        Ok(self.set(py))
-    }
-
-    /// Set algebra of two native sets, computed without the GIL; anything else gives
-    /// `NotImplemented` (rust-cpython calls this slot for the reflected operation too,
-    /// with the operands in order: both must be native sets).
-    fn algebra(
-        py: Python<'_>,
-        lhs: &PyObject,
-        rhs: &PyObject,
-        op: impl FnOnce(&CoreSet, &CoreSet) -> CoreSet + Send,
-    ) -> PyResult<PyObject> {
-        let (Ok(a), Ok(b)) = (
-            lhs.cast_as::<RevisionSet>(py),
-            rhs.cast_as::<RevisionSet>(py),
-        ) else {
-            return Ok(py.NotImplemented());
-        };
-        let (mine, theirs) = (a.members(py)?.clone(), b.members(py)?.clone());
-        let set = detach(py, || op(&mine, &theirs));
-        let origins = a.origins(py).merged(b.origins(py), |o| o.clone_ref(py));
-        Ok(RevisionSet::create_instance(py, Arc::new(set), origins)?.into_object())
+        Ok(heads.into_object())
     }
 }
 
-/// A set of plain revision numbers (from Python ints, or a span).
-fn native_set(py: Python<'_>, set: CoreSet) -> PyResult<RevisionSet> {
-    RevisionSet::create_instance(py, Arc::new(set), Origins::none())
+// --- the functions --------------------------------------------------------------
+
+/// A default value as Python writes it, for text signatures.
+macro_rules! python_literal {
+    (None) => {
+        "None"
+    };
+    (true) => {
+        "True"
+    };
+    (false) => {
+        "False"
+    };
+    ($value:literal) => {
+        stringify!($value)
+    };
 }
 
-// The batches of an iteration over a `RevisionSet`, which it checks before each.
-py_class!(class RevisionSetIterator |py| {
-    data set: RevisionSet;
-    data cursor: Mutex<SetCursor>;
-
-    // The next members as a list, empty at the end.
-    def nextbatch(&self) -> PyResult<Vec<i32>> {
-        self.set(py).members(py)?;
-        Ok(lock(py, self.cursor(py)).next_batch())
-    }
-});
-
-impl RevisionSetIterator {
-    fn start(py: Python<'_>, set: &RevisionSet, descending: bool) -> PyResult<PyObject> {
-        let members = set.members(py)?.clone();
-        let iterator = RevisionSetIterator::create_instance(
-            py,
-            set.clone_ref(py),
-            Mutex::new(SetCursor::new(members, descending)),
-        )?;
-        batched(py, iterator.into_object().getattr(py, "nextbatch")?)
-    }
+/// A parameter list as a text signature, `(a, b=None)`.
+macro_rules! text_signature {
+    ($($arg:ident $(= $default:tt)?),*) => {
+        concat!("(", text_signature!(@join $($arg $(= $default)?),*), ")")
+    };
+    (@join) => { "" };
+    (@join $arg:ident $(= $default:tt)?) => {
+        concat!(stringify!($arg) $(, "=", python_literal!($default))?)
+    };
+    (@join $arg:ident $(= $default:tt)?, $($rest:tt)+) => {
+        concat!(stringify!($arg) $(, "=", python_literal!($default))?, ", ", text_signature!(@join $($rest)+))
+    };
 }
 
-/// Run a computation on the index's table without the GIL.
-fn compute<T: Send>(
-    py: Python<'_>,
-    index: &PyObject,
-    f: impl FnOnce(&Table) -> Result<T, CoreError> + Send,
-) -> PyResult<T> {
-    computed(py, index, f).map(|(value, _)| value)
-}
-
-/// As [`compute`], also giving the origin of what was computed.
-fn computed<T: Send>(
-    py: Python<'_>,
-    index: &PyObject,
-    f: impl FnOnce(&Table) -> Result<T, CoreError> + Send,
-) -> PyResult<(T, Origins<PyObject>)> {
-    let snapshot = snapshot(py, index)?;
-    let value = core(py, detach(py, || f(&snapshot.table)))?;
-    let origins = Origins::of(
-        index.as_ptr() as usize,
-        index.clone_ref(py),
-        snapshot.identity().clone(),
-    );
-    Ok((value, origins))
-}
-
-/// A set computed on the index's table: it answers while the index still has what it
-/// was computed on.
-fn compute_set(
-    py: Python<'_>,
-    index: &PyObject,
-    f: impl FnOnce(&Table) -> Result<CoreSet, CoreError> + Send,
-) -> PyResult<RevisionSet> {
-    let (set, origins) = computed(py, index, f)?;
-    RevisionSet::create_instance(py, Arc::new(set), origins)
-}
-
-/// Heads of a set of revisions (`dagop.headrevs`), as a native set.
-fn headrevs(py: Python<'_>, index: &PyObject, revs: &PyObject) -> PyResult<RevisionSet> {
-    let revs = revs_input(py, revs)?;
-    compute_set(py, index, |t| ops::heads(t, revs))
-}
-
-/// Heads of the whole graph up to `stop`, skipping filtered revisions (C's `headrevs`).
-fn headrevsall(
-    py: Python<'_>,
-    index: &PyObject,
-    filteredrevs: Option<PyObject>,
-    stop: Option<usize>,
-) -> PyResult<Vec<i32>> {
-    let filtered = set_arg(py, filteredrevs.as_ref())?;
-    compute(py, index, |t| {
-        Ok(ops::graph_heads(t, filtered.as_ref(), stop))
-    })
-}
-
-/// `dagop.headrevssubset` as `revlog.heads(start, stop)` calls it: the very Python
-/// set Mercurial builds, by the same additions and removals, so that it iterates in
-/// the same order. `canonicalorder`: the revlog reports a null first parent second.
-fn headrevssubset(
-    py: Python<'_>,
-    index: &PyObject,
-    startrev: i64,
-    stoprevs: &PyObject,
-    filteredrevs: Option<PyObject>,
-    canonicalorder: bool,
-) -> PyResult<PySet> {
-    let start = shared::revision(startrev).map_err(|e| graph_error(py, e))?;
-    let (stop, filtered) = (revs_arg(py, stoprevs)?, set_arg(py, filteredrevs.as_ref())?);
-    let changes = compute(py, index, |t| {
-        ops::heads_subset_changes(t, start, &stop, filtered.as_ref(), canonicalorder)
-    })?;
-    let heads = PySet::new(py, vec![start.0])?;
-    for change in changes {
-        match change {
-            HeadsChange::Add(rev) => heads.add(py, rev.0)?,
-            HeadsChange::Remove(rev) => heads.discard(py, rev.0)?,
+/// A Python function calling `$call` (a function of this module taking `py` and the
+/// parsed arguments), with a docstring that carries its text signature, as PyO3's do.
+macro_rules! python_function {
+    ($py:ident, $name:ident, $doc:expr, |$args:ident, $kwargs:ident| $call:expr) => {{
+        unsafe extern "C" fn wrap(
+            _slf: *mut ffi::PyObject,
+            args: *mut ffi::PyObject,
+            kwargs: *mut ffi::PyObject,
+        ) -> *mut ffi::PyObject {
+            // Safety: CPython calls this with the GIL held, `args` a tuple and
+            // `kwargs` a dict or NULL, both borrowed for the call.
+            unsafe {
+                cpython::_detail::handle_callback(
+                    stringify!($name),
+                    cpython::_detail::PyObjectCallbackConverter,
+                    |py| {
+                        let $args: PyTuple =
+                            PyObject::from_borrowed_ptr(py, args).unchecked_cast_into();
+                        let $kwargs: Option<PyDict> = (!kwargs.is_null())
+                            .then(|| PyObject::from_borrowed_ptr(py, kwargs).unchecked_cast_into());
+                        let _ = py;
+                        $call(py)
+                    },
+                )
+            }
         }
-    }
-    Ok(heads)
+        let def = Box::leak(Box::new(ffi::PyMethodDef {
+            ml_name: CString::new(stringify!($name)).expect("a name").into_raw(),
+            ml_meth: Some(
+                // Safety: METH_VARARGS | METH_KEYWORDS functions have this signature.
+                unsafe {
+                    std::mem::transmute::<ffi::PyCFunctionWithKeywords, ffi::PyCFunction>(wrap)
+                },
+            ),
+            ml_flags: ffi::METH_VARARGS | ffi::METH_KEYWORDS,
+            ml_doc: CString::new($doc).expect("a docstring").into_raw(),
+        }));
+        // Safety: the GIL is held; `def` lives as long as the process.
+        let function = unsafe {
+            cpython::_detail::result_from_owned_ptr(
+                $py,
+                ffi::PyCFunction_NewEx(def, std::ptr::null_mut(), std::ptr::null_mut()),
+            )
+        }?;
+        // As PyO3's: module functions belong to the module.
+        function.setattr($py, "__module__", "_native")?;
+        function
+    }};
 }
 
-/// Parents of a set, null excluded (the revset `parents(set)`), as a native set.
-fn parents(py: Python<'_>, index: &PyObject, revs: &PyObject) -> PyResult<RevisionSet> {
-    let revs = revs_input(py, revs)?;
-    compute_set(py, index, |t| ops::parents(t, revs))
+macro_rules! cpython_functions {
+    (
+        functions {
+            $( $(#[doc = $doc:literal])*
+               fn $name:ident ( $( $arg:ident : $kind:ident $(= $default:tt)? ),* ) = $target:ident ; )*
+        }
+        varargs {
+            $( $(#[doc = $vdoc:literal])* fn $vname:ident = $vtarget:ident ; )*
+        }
+    ) => {
+        fn add_functions(py: Python<'_>, m: &PyModule, all: &mut Vec<&'static str>) -> PyResult<()> {
+            $(
+                let doc = concat!(
+                    stringify!($name), text_signature!($($arg $(= $default)?),*), "\n--\n\n",
+                    $($doc, "\n",)*
+                );
+                let function = python_function!(py, $name, doc, |args, kwargs| |py: Python<'_>| {
+                    cpython::py_argparse!(py, Some(stringify!($name)), &args, kwargs.as_ref(),
+                        ($($arg: kind!($kind) $(= $default)?),*) {
+                            // Optional parameters are extracted by inference: typed here.
+                            $( let $arg: kind!($kind) = $arg; )*
+                            api::$target(py, $($arg.into_arg()),*)?.to_python(py)
+                        })
+                });
+                add(py, m, all, stringify!($name), function)?;
+            )*
+            $(
+                let doc = concat!(stringify!($vname), "(index, *revs)\n--\n\n", $($vdoc, "\n",)*);
+                let function = python_function!(py, $vname, doc, |args, kwargs| |py: Python<'_>| {
+                    let (index, revs) = index_and_revs(py, stringify!($vname), &args, kwargs.as_ref())?;
+                    api::$vtarget(py, index, revs)?.to_python(py)
+                });
+                add(py, m, all, stringify!($vname), function)?;
+            )*
+            Ok(())
+        }
+    };
 }
 
-/// Independent missing-ancestors questions, `(heads, common)` pairs, answered on
-/// several threads: `::heads - ::common` each, as native sets.
-fn missingancestorsmany(
-    py: Python<'_>,
-    index: &PyObject,
-    queries: &PyObject,
-) -> PyResult<Vec<RevisionSet>> {
-    let queries = queries
-        .iter(py)?
-        .map(|query| {
-            let (heads, common): (PyObject, PyObject) = query?.extract(py)?;
-            Ok((revs_arg(py, &heads)?, revs_arg(py, &common)?))
-        })
-        .collect::<PyResult<Vec<_>>>()?;
-    let (sets, origins) = computed(py, index, |t| ops::missing_ancestors_many(t, &queries))?;
-    sets.into_iter()
-        .map(|set| {
-            RevisionSet::create_instance(py, Arc::new(set), origins.cloned(|o| o.clone_ref(py)))
-        })
-        .collect()
-}
+crate::native_functions!(cpython_functions);
 
-/// Members of a set with no parent in it (the revset `roots()`), as a native set.
-fn roots(py: Python<'_>, index: &PyObject, revs: &PyObject) -> PyResult<RevisionSet> {
-    let revs = revs_input(py, revs)?;
-    compute_set(py, index, |t| ops::roots(t, revs))
-}
-
-/// Children of a set, as a native set.
-fn children(
-    py: Python<'_>,
-    index: &PyObject,
-    revs: &PyObject,
-    filteredrevs: Option<PyObject>,
-) -> PyResult<RevisionSet> {
-    let (revs, filtered) = (revs_input(py, revs)?, set_arg(py, filteredrevs.as_ref())?);
-    compute_set(py, index, |t| ops::children(t, revs, filtered.as_ref()))
-}
-
-/// Descendants of a set, as a native set.
-fn descendants(
-    py: Python<'_>,
-    index: &PyObject,
-    revs: &PyObject,
-    inclusive: bool,
-    filteredrevs: Option<PyObject>,
-) -> PyResult<RevisionSet> {
-    let (revs, filtered) = (revs_input(py, revs)?, set_arg(py, filteredrevs.as_ref())?);
-    compute_set(py, index, |t| {
-        ops::descendants(t, revs, inclusive, filtered.as_ref())
-    })
-}
-
-/// `reachableroots2` of the C index, ascending.
-fn reachableroots(
-    py: Python<'_>,
-    index: &PyObject,
-    minroot: i64,
-    heads: &PyObject,
-    roots: &PyObject,
-    includepath: bool,
-) -> PyResult<Vec<i32>> {
-    reachable(py, index, minroot, heads, roots, includepath).map(|(revs, _)| ops::ints(revs))
-}
-
-/// `reachableroots` as a native set (the revset `x::y`); `nullrev` is never a member.
-fn reachablerootsset(
-    py: Python<'_>,
-    index: &PyObject,
-    minroot: i64,
-    heads: &PyObject,
-    roots: &PyObject,
-    includepath: bool,
-) -> PyResult<RevisionSet> {
-    let (revs, origins) = reachable(py, index, minroot, heads, roots, includepath)?;
-    RevisionSet::create_instance(py, Arc::new(revs.into_iter().collect()), origins)
-}
-
-fn reachable(
-    py: Python<'_>,
-    index: &PyObject,
-    minroot: i64,
-    heads: &PyObject,
-    roots: &PyObject,
-    includepath: bool,
-) -> PyResult<(Vec<Revision>, Origins<PyObject>)> {
-    let (heads, roots) = (revs_arg(py, heads)?, revs_arg(py, roots)?);
-    computed(py, index, |t| {
-        ops::reachable_roots(t, shared::bound(minroot), &heads, &roots, includepath)
-    })
-}
-
-/// The arguments `(index, *revs)`: rust-cpython's argument parser has no `*args` after
-/// other parameters, so they are taken apart here, refused as PyO3 refuses them.
+/// The arguments `(index, *revs)`, refused as PyO3 refuses them.
 fn index_and_revs(
     py: Python<'_>,
     function: &str,
     args: &PyTuple,
     kwargs: Option<&PyDict>,
-) -> PyResult<(PyObject, PyTuple)> {
+) -> PyResult<(PyObject, Vec<i64>)> {
     let type_error = |message: String| PyErr::new::<exc::TypeError, _>(py, message);
     let args = args.as_slice(py);
     let mut index = args.first().map(|index| index.clone_ref(py));
@@ -757,147 +527,217 @@ fn index_and_revs(
             "{function}() missing 1 required positional argument: 'index'"
         ))
     })?;
-    Ok((index, PyTuple::new(py, args.get(1..).unwrap_or_default())))
+    let revs = args
+        .get(1..)
+        .unwrap_or_default()
+        .iter()
+        .map(|rev| rev.extract::<i64>(py))
+        .collect::<PyResult<Vec<_>>>()?;
+    Ok((index, revs))
 }
 
-/// Heads of the common ancestors, descending (C's order); any number of inputs.
-fn commonancestorsheads(
-    py: Python<'_>,
-    args: &PyTuple,
-    kwargs: Option<&PyDict>,
-) -> PyResult<Vec<i32>> {
-    let (index, revs) = index_and_revs(py, "commonancestorsheads", args, kwargs)?;
-    let revs = revs_arg(py, revs.as_object())?;
-    compute(py, &index, |t| ops::common_ancestors_heads(t, &revs))
+// --- the classes ----------------------------------------------------------------
+
+py_class!(class AncestorsIterator |py| {
+    data iter: AncestorsIter;
+
+    def __new__(_cls, index: PyObject, initrevs: RevsIn, stoprev: i64 = 0, inclusive: bool = false) -> PyResult<AncestorsIterator> {
+        let iter = AncestorsIter::new(py, index, initrevs.0, stoprev, inclusive)?;
+        AncestorsIterator::create_instance(py, iter)
+    }
+
+    def __iter__(&self) -> PyResult<AncestorsIterator> {
+        Ok(self.clone_ref(py))
+    }
+
+    def __next__(&self) -> PyResult<Option<i32>> {
+        self.iter(py).next(py)
+    }
+});
+
+py_class!(class LazyAncestors |py| {
+    data lazy: LazyData;
+
+    def __new__(_cls, index: PyObject, initrevs: RevsIn, stoprev: i64 = 0, inclusive: bool = false) -> PyResult<LazyAncestors> {
+        let lazy = LazyData::new(py, index, initrevs.0, stoprev, inclusive)?;
+        LazyAncestors::create_instance(py, lazy)
+    }
+
+    def __contains__(&self, target: PyObject) -> PyResult<bool> {
+        self.lazy(py).contains(py, target.extract::<i64>(py).ok())
+    }
+
+    def __iter__(&self) -> PyResult<AncestorsIterator> {
+        AncestorsIterator::create_instance(py, self.lazy(py).iter(py)?)
+    }
+
+    def __bool__(&self) -> PyResult<bool> {
+        self.lazy(py).is_not_empty(py)
+    }
+});
+
+py_class!(class MissingAncestors |py| {
+    data missing: MissingData;
+
+    def __new__(_cls, index: PyObject, bases: RevsIn) -> PyResult<MissingAncestors> {
+        let missing = MissingData::new(py, index, bases.0)?;
+        MissingAncestors::create_instance(py, missing)
+    }
+
+    #[doc = concat!("hasbases($self)\n--\n\n", crate::doc!(hasbases))]
+    def hasbases(&self) -> PyResult<bool> {
+        self.missing(py).has_bases(py)
+    }
+
+    #[doc = concat!("addbases($self, bases)\n--\n\n", crate::doc!(addbases))]
+    def addbases(&self, bases: RevsIn) -> PyResult<PyObject> {
+        self.missing(py).add_bases(py, bases.0)?;
+        Ok(py.None())
+    }
+
+    #[doc = concat!("bases($self)\n--\n\n", crate::doc!(bases))]
+    def bases(&self) -> PyResult<PySet> {
+        PySet::new(py, self.missing(py).bases(py)?)
+    }
+
+    #[doc = concat!("basesheads($self)\n--\n\n", crate::doc!(basesheads))]
+    def basesheads(&self) -> PyResult<PySet> {
+        PySet::new(py, self.missing(py).bases_heads(py)?)
+    }
+
+    #[doc = concat!("removeancestorsfrom($self, revs)\n--\n\n", crate::doc!(removeancestorsfrom))]
+    def removeancestorsfrom(&self, revs: PySet) -> PyResult<PyObject> {
+        let given = revs
+            .as_object()
+            .iter(py)?
+            .map(|rev| rev?.extract::<i64>(py))
+            .collect::<PyResult<Vec<_>>>()?;
+        for rev in self.missing(py).remove_ancestors_from(py, given)? {
+            revs.discard(py, rev)?;
+        }
+        Ok(py.None())
+    }
+
+    #[doc = concat!("missingancestors($self, revs)\n--\n\n", crate::doc!(missingancestors))]
+    def missingancestors(&self, revs: RevsIn) -> PyResult<Vec<i32>> {
+        self.missing(py).missing_ancestors(py, revs.0)
+    }
+});
+
+py_class!(class RevisionSet |py| {
+    data data: SetData;
+
+    def __new__(_cls, revs: Option<RevsIn> = None) -> PyResult<RevisionSet> {
+        RevisionSet::create_instance(py, SetData::new(py, revs.map(|r| r.0))?)
+    }
+
+    #[doc = concat!("span(start, end, excluded=None)\n--\n\n", crate::doc!(span))]
+    @staticmethod
+    def span(start: i64, end: i64, excluded: Option<RevsIn> = None) -> PyResult<RevisionSet> {
+        RevisionSet::create_instance(py, SetData::span(py, start, end, excluded.map(|r| r.0))?)
+    }
+
+    def __contains__(&self, rev: PyObject) -> PyResult<bool> {
+        self.data(py).contains(py, rev.extract::<i64>(py).ok())
+    }
+
+    def __len__(&self) -> PyResult<usize> {
+        self.data(py).len(py)
+    }
+
+    def __bool__(&self) -> PyResult<bool> {
+        self.data(py).is_not_empty(py)
+    }
+
+    def __iter__(&self) -> PyResult<RevisionSetIterator> {
+        RevisionSetIterator::create_instance(py, self.data(py).iter(py, false)?)
+    }
+
+    #[doc = concat!("descending($self)\n--\n\n", crate::doc!(descending))]
+    def descending(&self) -> PyResult<RevisionSetIterator> {
+        RevisionSetIterator::create_instance(py, self.data(py).iter(py, true)?)
+    }
+
+    #[doc = concat!("min($self)\n--\n\n", crate::doc!(min))]
+    def min(&self) -> PyResult<Option<i32>> {
+        self.data(py).min(py)
+    }
+
+    #[doc = concat!("max($self)\n--\n\n", crate::doc!(max))]
+    def max(&self) -> PyResult<Option<i32>> {
+        self.data(py).max(py)
+    }
+
+    #[doc = concat!("tolist($self, descending=False)\n--\n\n", crate::doc!(tolist))]
+    def tolist(&self, descending: bool = false) -> PyResult<Vec<i32>> {
+        self.data(py).to_list(py, descending)
+    }
+
+    #[doc = concat!("containsmany($self, revs)\n--\n\n", crate::doc!(containsmany))]
+    def containsmany(&self, revs: PyObject) -> PyResult<Vec<bool>> {
+        let probes = revs
+            .iter(py)?
+            .map(|r| Ok(r?.extract::<i64>(py).ok()))
+            .collect::<PyResult<Vec<_>>>()?;
+        self.data(py).contains_many(py, probes)
+    }
+
+    def __and__(lhs, rhs) -> PyResult<PyObject> {
+        RevisionSet::combine(py, lhs, rhs, SetOp::Intersection)
+    }
+
+    def __or__(lhs, rhs) -> PyResult<PyObject> {
+        RevisionSet::combine(py, lhs, rhs, SetOp::Union)
+    }
+
+    def __sub__(lhs, rhs) -> PyResult<PyObject> {
+        RevisionSet::combine(py, lhs, rhs, SetOp::Difference)
+    }
+
+    // `__eq__` only, as in PyO3: `!=` is its negation, orderings are not supported.
+    def __richcmp__(&self, other: PyObject, op: CompareOp) -> PyResult<PyObject> {
+        let equal = match other.cast_as::<RevisionSet>(py) {
+            Ok(other) => self.data(py).equals(py, other.data(py))?,
+            Err(_) => false,
+        };
+        Ok(match op {
+            CompareOp::Eq => equal.to_py_object(py).into_object(),
+            CompareOp::Ne => (!equal).to_py_object(py).into_object(),
+            _ => py.NotImplemented(),
+        })
+    }
+
+    def __repr__(&self) -> PyResult<String> {
+        Ok(self.data(py).repr())
+    }
+});
+
+impl RevisionSet {
+    /// Set algebra of two native sets; anything else gives `NotImplemented`
+    /// (rust-cpython calls this slot for the reflected operation too, with the
+    /// operands in order: both must be native sets).
+    fn combine(py: Python<'_>, lhs: &PyObject, rhs: &PyObject, op: SetOp) -> PyResult<PyObject> {
+        let (Ok(a), Ok(b)) = (
+            lhs.cast_as::<RevisionSet>(py),
+            rhs.cast_as::<RevisionSet>(py),
+        ) else {
+            return Ok(py.NotImplemented());
+        };
+        a.data(py).combine(py, b.data(py), op)?.to_python(py)
+    }
 }
 
-/// The deepest common ancestors (`ancestor.ancestors`), ascending.
-fn ancestors(py: Python<'_>, args: &PyTuple, kwargs: Option<&PyDict>) -> PyResult<Vec<i32>> {
-    let (index, revs) = index_and_revs(py, "ancestors", args, kwargs)?;
-    let revs = revs_arg(py, revs.as_object())?;
-    compute(py, &index, |t| ops::deepest_common_ancestors(t, &revs))
-}
+py_class!(class RevisionSetIterator |py| {
+    data iter: SetIter;
 
-/// Whether `a` is an ancestor of `b` (`revlog.isancestorrev`).
-fn isancestor(py: Python<'_>, index: &PyObject, a: i64, b: i64) -> PyResult<bool> {
-    let (a, b) = (
-        shared::revision(a).map_err(|e| graph_error(py, e))?,
-        shared::revision(b).map_err(|e| graph_error(py, e))?,
-    );
-    compute(py, index, |t| ops::is_ancestor(t, a, b))
-}
+    def __iter__(&self) -> PyResult<RevisionSetIterator> {
+        Ok(self.clone_ref(py))
+    }
 
-/// Many is-ancestor questions at once, answered in parallel: is `a[i]` an ancestor
-/// of `b[i]`? A list of bools, paired as `zip(a, b)`.
-fn isancestormany(
-    py: Python<'_>,
-    index: &PyObject,
-    a: &PyObject,
-    b: &PyObject,
-) -> PyResult<Vec<bool>> {
-    let (a, b) = (revs_arg(py, a)?, revs_arg(py, b)?);
-    compute(py, index, |t| ops::is_ancestor_many(t, a, b))
-}
-
-/// Set the threads of the parallel kernels (0: one per core; 1: sequential).
-fn setthreads(_py: Python<'_>, threads: usize) -> PyResult<PyObject> {
-    parallel::set_threads(threads);
-    Ok(_py.None())
-}
-
-/// The threads parallel kernels use.
-fn threads(_py: Python<'_>) -> PyResult<usize> {
-    Ok(parallel::threads())
-}
-
-/// Set the size (revisions or set members) from which kernels run in parallel.
-fn setthreshold(py: Python<'_>, threshold: usize) -> PyResult<PyObject> {
-    parallel::set_threshold(threshold);
-    Ok(py.None())
-}
-
-/// The size from which kernels run in parallel.
-fn threshold(_py: Python<'_>) -> PyResult<usize> {
-    Ok(parallel::threshold())
-}
-
-/// The revset ancestor walk (`dag_util.revancestors`) as a native set: `revs`
-/// included, first parents only with `followfirst`, optionally depth-limited.
-fn revancestors(
-    py: Python<'_>,
-    index: &PyObject,
-    revs: &PyObject,
-    followfirst: bool,
-    startdepth: Option<i64>,
-    stopdepth: Option<i64>,
-) -> PyResult<RevisionSet> {
-    let revs = revs_arg(py, revs)?;
-    compute_set(py, index, |t| {
-        ops::revset_ancestors(t, revs, followfirst, startdepth, stopdepth)
-    })
-}
-
-/// The revset descendant walk (`dag_util.revdescendants`) as a native set: `revs`
-/// included, first parents only with `followfirst`, optionally depth-limited,
-/// `filteredrevs` skipped.
-fn revdescendants(
-    py: Python<'_>,
-    index: &PyObject,
-    revs: &PyObject,
-    followfirst: bool,
-    startdepth: Option<i64>,
-    stopdepth: Option<i64>,
-    filteredrevs: Option<PyObject>,
-) -> PyResult<RevisionSet> {
-    let (revs, filtered) = (revs_arg(py, revs)?, set_arg(py, filteredrevs.as_ref())?);
-    compute_set(py, index, |t| {
-        ops::revset_descendants(
-            t,
-            revs,
-            followfirst,
-            startdepth,
-            stopdepth,
-            filtered.as_ref(),
-        )
-    })
-}
-
-/// Every ancestor as a native set (`::revs`).
-fn ancestorsset(
-    py: Python<'_>,
-    index: &PyObject,
-    revs: &PyObject,
-    stoprev: i64,
-    inclusive: bool,
-) -> PyResult<RevisionSet> {
-    let revs = revs_arg(py, revs)?;
-    compute_set(py, index, |t| {
-        ops::ancestors_set(t, revs, shared::bound(stoprev), inclusive)
-    })
-}
-
-/// `::heads - ::common` as a native set (the revset `only()`).
-fn onlyset(
-    py: Python<'_>,
-    index: &PyObject,
-    heads: &PyObject,
-    common: &PyObject,
-) -> PyResult<RevisionSet> {
-    let (heads, common) = (revs_arg(py, heads)?, revs_arg(py, common)?);
-    compute_set(py, index, |t| ops::only(t, heads, common))
-}
-
-/// Why the C index can or cannot be read: `(status, abi)`.
-fn capsulestatus(py: Python<'_>) -> PyResult<(String, Option<i32>)> {
-    // Ensure the C parsers are imported if they can be, so the capsule exists.
-    let _ = c_index_type(py);
-    // Safety: GIL held.
-    Ok(match unsafe { capi_status() } {
-        CapiStatus::Ready(_) => ("ready".into(), Some(crate::capsule::SUPPORTED_ABI)),
-        CapiStatus::Missing => ("missing".into(), None),
-        CapiStatus::UnsupportedAbi(abi) => ("unsupported-abi".into(), Some(abi)),
-    })
-}
+    def __next__(&self) -> PyResult<Option<i32>> {
+        self.iter(py).next(py)
+    }
+});
 
 /// Add `value` as `name`, listed in `__all__` (as PyO3 does).
 fn add(
@@ -911,113 +751,65 @@ fn add(
     m.add(py, name, value)
 }
 
+/// Give a class its docstring and text signature (`tp_doc`), as PyO3's classes have.
+fn set_class_doc(class: &PyType, doc: String) {
+    let doc = CString::new(doc).expect("a docstring").into_raw();
+    // Safety: the GIL is held, at module initialisation; rust-cpython's classes are
+    // static types whose `__doc__` and `__text_signature__` CPython reads from
+    // `tp_doc`, which they leave NULL. The string lives as long as the process.
+    unsafe {
+        (*class.as_type_ptr()).tp_doc = doc;
+        ffi::PyType_Modified(class.as_type_ptr());
+    }
+}
+
 fn module_init(py: Python<'_>, m: &PyModule) -> PyResult<()> {
     let mut all = Vec::new();
     m.add(py, "__doc__", "")?;
     add(py, m, &mut all, "BACKEND", "cpython")?;
     add(py, m, &mut all, "__version__", env!("CARGO_PKG_VERSION"))?;
     add(py, m, &mut all, "GraphError", py.get_type::<GraphError>())?;
-    for (name, class) in [
+    let classes = [
         (
             "AncestorsIterator",
             AncestorsIterator::initialize(py, Some("_native"))?,
+            concat!(
+                "AncestorsIterator(index, initrevs, stoprev=0, inclusive=False)\n--\n\n",
+                crate::doc!(AncestorsIterator)
+            ),
         ),
         (
             "LazyAncestors",
             LazyAncestors::initialize(py, Some("_native"))?,
+            concat!(
+                "LazyAncestors(index, initrevs, stoprev=0, inclusive=False)\n--\n\n",
+                crate::doc!(LazyAncestors)
+            ),
         ),
         (
             "MissingAncestors",
             MissingAncestors::initialize(py, Some("_native"))?,
+            concat!(
+                "MissingAncestors(index, bases)\n--\n\n",
+                crate::doc!(MissingAncestors)
+            ),
         ),
-        ("RevisionSet", RevisionSet::initialize(py, Some("_native"))?),
+        (
+            "RevisionSet",
+            RevisionSet::initialize(py, Some("_native"))?,
+            concat!("RevisionSet(revs=None)\n--\n\n", crate::doc!(RevisionSet)),
+        ),
         (
             "RevisionSetIterator",
             RevisionSetIterator::initialize(py, Some("_native"))?,
+            crate::doc!(RevisionSetIterator),
         ),
-    ] {
+    ];
+    for (name, class, doc) in classes {
+        set_class_doc(&class, doc.to_owned());
         add(py, m, &mut all, name, class)?;
     }
-    for (name, function) in [
-        (
-            "headrevs",
-            py_fn!(py, headrevs(index: &PyObject, revs: &PyObject)),
-        ),
-        (
-            "headrevsall",
-            py_fn!(py, headrevsall(index: &PyObject, filteredrevs: Option<PyObject> = None, stop: Option<usize> = None)),
-        ),
-        (
-            "headrevssubset",
-            py_fn!(py, headrevssubset(index: &PyObject, startrev: i64, stoprevs: &PyObject, filteredrevs: Option<PyObject> = None, canonicalorder: bool = true)),
-        ),
-        (
-            "roots",
-            py_fn!(py, roots(index: &PyObject, revs: &PyObject)),
-        ),
-        (
-            "children",
-            py_fn!(py, children(index: &PyObject, revs: &PyObject, filteredrevs: Option<PyObject> = None)),
-        ),
-        (
-            "descendants",
-            py_fn!(py, descendants(index: &PyObject, revs: &PyObject, inclusive: bool = false, filteredrevs: Option<PyObject> = None)),
-        ),
-        (
-            "reachableroots",
-            py_fn!(py, reachableroots(index: &PyObject, minroot: i64, heads: &PyObject, roots: &PyObject, includepath: bool = false)),
-        ),
-        (
-            "reachablerootsset",
-            py_fn!(py, reachablerootsset(index: &PyObject, minroot: i64, heads: &PyObject, roots: &PyObject, includepath: bool = false)),
-        ),
-        (
-            "commonancestorsheads",
-            py_fn!(py, commonancestorsheads(*args, **kwargs)),
-        ),
-        ("ancestors", py_fn!(py, ancestors(*args, **kwargs))),
-        (
-            "isancestor",
-            py_fn!(py, isancestor(index: &PyObject, a: i64, b: i64)),
-        ),
-        (
-            "ancestorsset",
-            py_fn!(py, ancestorsset(index: &PyObject, revs: &PyObject, stoprev: i64 = 0, inclusive: bool = true)),
-        ),
-        (
-            "parents",
-            py_fn!(py, parents(index: &PyObject, revs: &PyObject)),
-        ),
-        (
-            "missingancestorsmany",
-            py_fn!(py, missingancestorsmany(index: &PyObject, queries: &PyObject)),
-        ),
-        (
-            "onlyset",
-            py_fn!(py, onlyset(index: &PyObject, heads: &PyObject, common: &PyObject)),
-        ),
-        ("capsulestatus", py_fn!(py, capsulestatus())),
-        (
-            "isancestormany",
-            py_fn!(py, isancestormany(index: &PyObject, a: &PyObject, b: &PyObject)),
-        ),
-        ("setthreads", py_fn!(py, setthreads(threads: usize))),
-        (
-            "revancestors",
-            py_fn!(py, revancestors(index: &PyObject, revs: &PyObject, followfirst: bool = false, startdepth: Option<i64> = None, stopdepth: Option<i64> = None)),
-        ),
-        (
-            "revdescendants",
-            py_fn!(py, revdescendants(index: &PyObject, revs: &PyObject, followfirst: bool = false, startdepth: Option<i64> = None, stopdepth: Option<i64> = None, filteredrevs: Option<PyObject> = None)),
-        ),
-        ("threads", py_fn!(py, threads())),
-        ("setthreshold", py_fn!(py, setthreshold(threshold: usize))),
-        ("threshold", py_fn!(py, threshold())),
-    ] {
-        // As PyO3's: module functions belong to the module.
-        function.setattr(py, "__module__", "_native")?;
-        add(py, m, &mut all, name, function)?;
-    }
+    add_functions(py, m, &mut all)?;
     m.add(py, "__all__", all)
 }
 

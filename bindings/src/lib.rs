@@ -1,22 +1,47 @@
 //! The Python module `_native`: hg-core for Mercurial, through exactly one backend per
 //! build, chosen by Cargo feature: `pyo3` (PyO3) or `cpython` (rust-cpython). Both
-//! expose the same classes, functions, arguments and exceptions.
+//! expose the same classes, functions, arguments, docstrings and exceptions: the API is
+//! described once ([`api`], [`objects`]) over what a backend provides ([`host::Host`]),
+//! and each backend only converts.
 //!
+//! - [`host`]: what a backend provides (the GIL, errors, an index reader), the lock
+//!   rule and re-entry guard, Ctrl-C during native work.
 //! - [`capsule`]: Mercurial's C index through its capsule (the only `unsafe` reading).
-//! - [`shared`]: table loading and caching, staleness checks, argument and error rules.
-//! - [`ops`]: object states and bulk operations, without Python.
-//! - `backend_pyo3` / `backend_cpython`: conversion, errors and GIL release only.
+//! - [`index`]: parents tables copied from an index, their identity and cache, and the
+//!   truncations the extension reports.
+//! - [`args`]: what a Python argument may be, and the arguments of `GraphError`.
+//! - [`pool`]: the process's thread pool and its settings.
+//! - [`ops`]: computations on tables, without Python.
+//! - [`objects`]: the state and methods of the Python classes.
+//! - [`api`]: the module's functions, described once as a table each backend expands.
+//! - `backend_pyo3` / `backend_cpython`: conversion of arguments and results.
 
 #[cfg(all(feature = "pyo3", feature = "cpython"))]
 compile_error!("choose one backend: build with feature `pyo3` or `cpython`, not both");
 #[cfg(not(any(feature = "pyo3", feature = "cpython")))]
 compile_error!("choose a backend: build with feature `pyo3` or `cpython`");
 
+pub mod api;
+pub mod args;
 pub mod capsule;
+pub mod host;
+pub mod index;
+pub mod objects;
 pub mod ops;
-pub mod shared;
+pub mod pool;
 
 #[cfg(feature = "cpython")]
 mod backend_cpython;
 #[cfg(feature = "pyo3")]
 mod backend_pyo3;
+
+#[cfg(feature = "cpython")]
+use backend_cpython as backend;
+#[cfg(feature = "pyo3")]
+use backend_pyo3 as backend;
+
+/// An owned reference to a Python object, in the backend's type: kept in native objects
+/// and caches, usable from any thread.
+pub type Obj = backend::Obj;
+/// A Python exception, in the backend's type.
+pub type PyErr = backend::PyErr;

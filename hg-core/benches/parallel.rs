@@ -29,9 +29,12 @@ fn median_time<T>(reps: usize, mut f: impl FnMut() -> T) -> (Duration, T) {
     (times[times.len() / 2], last)
 }
 
+/// A kernel run at a given parallelism, giving its result as ints.
+type Run<'a> = dyn Fn(&Parallelism) -> Vec<i32> + 'a;
+
 struct Kernel<'a> {
     name: &'static str,
-    run: Box<dyn Fn(Parallelism) -> Vec<i32> + 'a>,
+    run: Box<Run<'a>>,
 }
 
 fn members(set: &RevisionSet) -> Vec<i32> {
@@ -149,14 +152,8 @@ fn main() {
     } else {
         1024
     };
-    let one = Parallelism {
-        threads: 1,
-        threshold,
-    };
-    let two = Parallelism {
-        threads: 2,
-        threshold,
-    };
+    let one = Parallelism::with_threads(1, threshold).expect("a sequential setting");
+    let two = Parallelism::with_threads(2, threshold).expect("a pool of two threads");
     println!(
         "{} revisions, {} cores; median of {} runs",
         size,
@@ -169,8 +166,8 @@ fn main() {
     );
     let probes: Vec<Revision> = (0..n).map(|r| Revision(r ^ 0x55)).collect();
     for kernel in kernels(&table, &sets, &probes) {
-        let (t1, r1) = median_time(reps, || (kernel.run)(one));
-        let (t2, r2) = median_time(reps, || (kernel.run)(two));
+        let (t1, r1) = median_time(reps, || (kernel.run)(&one));
+        let (t2, r2) = median_time(reps, || (kernel.run)(&two));
         assert_eq!(r1, r2, "{}: parallel result differs", kernel.name);
         println!(
             "{:<46} {:>8.2}ms {:>8.2}ms {:>7.2}x",

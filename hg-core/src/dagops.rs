@@ -7,7 +7,8 @@
 use std::collections::{BTreeSet, HashMap};
 
 use crate::bitset::RevisionSet;
-use crate::graph::{check_revision, checked_parents, Graph, ParentsTable};
+use crate::graph::{check_revision, checked_parents, Follow, Graph, ParentsTable};
+use crate::interrupt::{Interrupt, Poller};
 use crate::revision::{GraphError, Revision, NULL_REVISION};
 
 /// The heads of a set: members that are not a parent of another member
@@ -319,6 +320,76 @@ pub fn reachable_roots(
     Ok(result)
 }
 
+/// [`reachable_roots`] in the order of the C index's `reachableroots2`, which
+/// `revlog.reachableroots` returns as a list: roots in the order a breadth-first walk
+/// from `heads` (parents in stored order) reaches them, then, with `include_path`,
+/// the revisions between them ascending. The null revision counts as a revision
+/// (it may be a head and a root); a head outside the graph is an error, a root
+/// outside it is never reached. Costs a byte per revision of the table.
+pub fn reachable_roots_in_walk_order(
+    table: &ParentsTable,
+    minroot: Revision,
+    heads: &[Revision],
+    roots: &[Revision],
+    include_path: bool,
+) -> Result<Vec<Revision>, GraphError> {
+    const SEEN: u8 = 1;
+    const ROOT: u8 = 2;
+    const REACHABLE: u8 = 4;
+    let len = table.len();
+    // Slot 0 is the null revision, as in C.
+    let slot = |rev: Revision| (rev.0 + 1) as usize;
+    let in_graph = |rev: Revision| (-1..len as i64).contains(&(rev.0 as i64));
+    let mut states = vec![0u8; len + 1];
+    for &root in roots.iter().filter(|&&r| in_graph(r)) {
+        states[slot(root)] |= ROOT;
+    }
+    let mut to_visit = Vec::with_capacity(heads.len());
+    for &head in heads {
+        if !in_graph(head) {
+            return Err(GraphError::InvalidRevision(head));
+        }
+        if states[slot(head)] & SEEN == 0 {
+            states[slot(head)] |= SEEN;
+            to_visit.push(head);
+        }
+    }
+    let mut reachable = Vec::new();
+    let mut next = 0;
+    while let Some(&rev) = to_visit.get(next) {
+        next += 1;
+        if states[slot(rev)] & ROOT != 0 {
+            states[slot(rev)] |= REACHABLE;
+            reachable.push(rev);
+            if !include_path {
+                continue;
+            }
+        }
+        if rev.is_null() {
+            continue;
+        }
+        for parent in checked_parents(table, rev)? {
+            if states[slot(parent)] & SEEN == 0 && parent >= minroot {
+                states[slot(parent)] |= SEEN;
+                to_visit.push(parent);
+            }
+        }
+    }
+    if include_path {
+        for rev in (minroot.0.max(0)..len as i32).map(Revision) {
+            if states[slot(rev)] & (SEEN | REACHABLE) != SEEN {
+                continue;
+            }
+            let [p1, p2] = table.parents_unchecked(rev);
+            if (states[slot(p1)] | states[slot(p2)]) & REACHABLE != 0 {
+                states[slot(rev)] |= REACHABLE;
+                reachable.push(rev);
+            }
+        }
+    }
+    Ok(reachable)
+}
+
 /// Whether `a` is an ancestor of `b`, a revision being its own ancestor
 /// (`revlog.isancestorrev`). A descending sweep from `b` that never goes below `a`.
 pub fn is_ancestor(graph: &impl Graph, a: Revision, b: Revision) -> Result<bool, GraphError> {
@@ -354,35 +425,49 @@ pub fn is_ancestor(graph: &impl Graph, a: Revision, b: Revision) -> Result<bool,
 /// `ancestors(x, depth=n, startdepth=m)` and `x#generations[-n:]`): `revs` are at
 /// depth 0, a parent one deeper than its child; walking stops at `stop_depth`. In
 /// descending order.
+///
+/// Polls `interrupt`, as [`descendants_within_depth`] does.
 pub fn ancestors_within_depth(
     graph: &impl Graph,
     revs: &[Revision],
     start_depth: u32,
     stop_depth: u32,
+    interrupt: &dyn Interrupt,
 ) -> Result<Vec<Revision>, GraphError> {
     let starts = checked_start_revisions(revs, |rev| check_revision(graph, rev))?;
-    walk_within_depth(starts, start_depth, stop_depth, false, |rev, out| {
-        out.extend(
-            checked_parents(graph, rev)?
-                .into_iter()
-                .filter(|p| !p.is_null()),
-        );
-        Ok(())
-    })
+    walk_within_depth(
+        starts,
+        start_depth,
+        stop_depth,
+        false,
+        interrupt,
+        |rev, out| {
+            out.extend(
+                checked_parents(graph, rev)?
+                    .into_iter()
+                    .filter(|p| !p.is_null()),
+            );
+            Ok(())
+        },
+    )
 }
 
 /// The depth-limited descendant walk of Mercurial
 /// (`dag_util._genrevdescendantsofdepth`, the revsets `descendants(x, depth=n,
 /// startdepth=m)` and `x#generations[:n]`): a child one deeper than its parent, the
 /// children being the revisions above the lowest of `revs` that are not `filtered`
-/// (through first parents only with `follow_first`). In ascending order.
+/// (through the parents `follow` says). In ascending order.
+///
+/// Polls `interrupt`: a revision is walked on once per depth it is reached at below
+/// `start_depth`, which can take long (see [`crate::interrupt`]).
 pub fn descendants_within_depth(
     table: &ParentsTable,
     revs: &[Revision],
-    follow_first: bool,
+    follow: Follow,
     filtered: Option<&RevisionSet>,
     start_depth: u32,
     stop_depth: u32,
+    interrupt: &dyn Interrupt,
 ) -> Result<Vec<Revision>, GraphError> {
     let starts = checked_start_revisions(revs, |rev| check_revision(table, rev))?;
     let Some(&lowest) = starts.iter().min() else {
@@ -396,9 +481,9 @@ pub fn descendants_within_depth(
         if filtered.is_some_and(|f| f.contains(rev)) {
             continue;
         }
-        let [p1, p2] = table.parents_unchecked(rev);
+        let [p1, p2] = follow.followed(table.parents_unchecked(rev));
         links.extend(edge(p1).map(|p| (p, rev)));
-        if !follow_first && !p2.is_null() {
+        if !p2.is_null() {
             links.extend(edge(p2).map(|p| (p, rev)));
         }
     }
@@ -415,11 +500,18 @@ pub fn descendants_within_depth(
         children[fill[parent]] = child;
         fill[parent] += 1;
     }
-    walk_within_depth(starts, start_depth, stop_depth, true, |rev, out| {
-        let i = rev.index() - base;
-        out.extend_from_slice(&children[offsets[i]..offsets[i + 1]]);
-        Ok(())
-    })
+    walk_within_depth(
+        starts,
+        start_depth,
+        stop_depth,
+        true,
+        interrupt,
+        |rev, out| {
+            let i = rev.index() - base;
+            out.extend_from_slice(&children[offsets[i]..offsets[i + 1]]);
+            Ok(())
+        },
+    )
 }
 
 fn checked_start_revisions(
@@ -446,8 +538,10 @@ fn walk_within_depth(
     start_depth: u32,
     stop_depth: u32,
     ascending: bool,
+    interrupt: &dyn Interrupt,
     mut next: impl FnMut(Revision, &mut Vec<Revision>) -> Result<(), GraphError>,
 ) -> Result<Vec<Revision>, GraphError> {
+    let mut poller = Poller::new(interrupt);
     #[derive(Default)]
     struct Reached {
         /// Depths below `start_depth` at which the revision is reached.
@@ -504,6 +598,7 @@ fn walk_within_depth(
         }
         neighbours.clear();
         next(rev, &mut neighbours)?;
+        poller.advance(1 + expand.len() * neighbours.len())?;
         for &n in &neighbours {
             for &d in &expand {
                 reach(&mut marked, &mut reached, n, d + 1);
@@ -513,33 +608,46 @@ fn walk_within_depth(
     Ok(found)
 }
 
-/// Per-revision bit masks of any width, in one flat buffer: the state of the
-/// common-ancestor sweeps, which need one bit per input revision (plus a poison bit),
-/// without the 24- or 64-input caps of Mercurial's C and Rust.
+/// Per-revision bit masks of any width: the state of the common-ancestor sweeps,
+/// which need one bit per input revision (plus a poison bit), without the 24- or
+/// 64-input caps of Mercurial's C and Rust. Held only for the revisions a descending
+/// sweep has reached and not yet visited: a sweep reads a revision's mask when it
+/// visits it and never after, so memory follows that frontier, not the number of
+/// inputs times the number of revisions (a dense table would need gigabytes for
+/// thousands of inputs on a large graph).
 struct MaskTable {
     words: usize,
-    data: Vec<u64>,
+    masks: HashMap<Revision, Box<[u64]>>,
+    zero: Box<[u64]>,
 }
 
 impl MaskTable {
-    fn new(bits: usize, revisions: usize) -> Self {
+    fn new(bits: usize) -> Self {
         let words = bits.div_ceil(64).max(1);
         MaskTable {
             words,
-            data: vec![0; words * revisions],
+            masks: HashMap::new(),
+            zero: vec![0; words].into_boxed_slice(),
         }
     }
 
     #[inline]
     fn get(&self, rev: Revision) -> &[u64] {
-        let start = rev.index() * self.words;
-        &self.data[start..start + self.words]
+        self.masks.get(&rev).unwrap_or(&self.zero)
     }
 
     #[inline]
     fn get_mut(&mut self, rev: Revision) -> &mut [u64] {
-        let start = rev.index() * self.words;
-        &mut self.data[start..start + self.words]
+        let words = self.words;
+        self.masks
+            .entry(rev)
+            .or_insert_with(|| vec![0; words].into_boxed_slice())
+    }
+
+    /// The mask of `rev`, visited now: it is no longer kept.
+    #[inline]
+    fn visit(&mut self, rev: Revision) -> Option<Box<[u64]>> {
+        self.masks.remove(&rev)
     }
 }
 
@@ -597,7 +705,7 @@ pub fn common_ancestors_heads(
     let count = revs.len();
     let poison = count;
     let max_rev = *revs.iter().max().expect("at least two revisions");
-    let mut seen = MaskTable::new(count + 1, max_rev.index() + 1);
+    let mut seen = MaskTable::new(count + 1);
     for (i, &rev) in revs.iter().enumerate() {
         set_bit(seen.get_mut(rev), i);
     }
@@ -614,9 +722,9 @@ pub fn common_ancestors_heads(
     while v >= 0 && interesting != 0 {
         let rev = Revision(v);
         v -= 1;
-        sv.copy_from_slice(seen.get(rev));
-        if is_zero(&sv) {
-            continue;
+        match seen.visit(rev) {
+            Some(mask) if !is_zero(&mask) => sv.copy_from_slice(&mask),
+            _ => continue,
         }
         if !test_bit(&sv, poison) {
             interesting -= 1;
@@ -727,7 +835,7 @@ pub fn deepest_common_ancestors(
 fn deepest(graph: &impl Graph, nodes: &[Revision]) -> Result<Vec<Revision>, GraphError> {
     let count = nodes.last().expect("nodes is not empty").index() + 1;
     let mut depth = vec![0u32; count];
-    let mut seen = MaskTable::new(nodes.len(), count);
+    let mut seen = MaskTable::new(nodes.len());
     let mut interesting: HashMap<Vec<u64>, i64> = HashMap::new();
     for (i, &node) in nodes.iter().enumerate() {
         depth[node.index()] = 1;
@@ -742,7 +850,7 @@ fn deepest(graph: &impl Graph, nodes: &[Revision]) -> Result<Vec<Revision>, Grap
         if dv == 0 {
             continue;
         }
-        let sv = seen.get(v).to_vec();
+        let sv = seen.visit(v).map_or_else(|| vec![0; seen.words], Vec::from);
         for parent in checked_parents(graph, v)? {
             if parent.is_null() {
                 continue;
@@ -796,6 +904,7 @@ fn decrement(interesting: &mut HashMap<Vec<u64>, i64>, key: &[u64]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::interrupt::Uninterrupted;
     use crate::testing::{revs, SAMPLE_GRAPH};
 
     fn set(r: &[i32]) -> RevisionSet {
@@ -921,15 +1030,20 @@ mod tests {
     fn depth_limited_ancestors() {
         let g = &*SAMPLE_GRAPH;
         let walk = |r: &[i32], start, stop| {
-            ints(ancestors_within_depth(g, &revs(r), start, stop).unwrap())
+            ints(ancestors_within_depth(g, &revs(r), start, stop, &Uninterrupted).unwrap())
         };
         assert_eq!(walk(&[12], 0, 3), vec![12, 9, 7, 6]);
         assert_eq!(walk(&[12], 2, 4), vec![7, 6, 4]);
         assert_eq!(walk(&[12, 11], 1, 2), vec![9, 7, 3]);
         assert_eq!(walk(&[12], 0, 0), Vec::<i32>::new());
-        let first = crate::graph::FirstParent(g);
+        let first = crate::graph::Followed {
+            graph: g,
+            follow: Follow::First { canonical: true },
+        };
         assert_eq!(
-            ints(ancestors_within_depth(&first, &revs(&[11]), 0, u32::MAX).unwrap()),
+            ints(
+                ancestors_within_depth(&first, &revs(&[11]), 0, u32::MAX, &Uninterrupted).unwrap()
+            ),
             vec![11, 3, 1, 0]
         );
     }
@@ -937,8 +1051,22 @@ mod tests {
     #[test]
     fn depth_limited_descendants() {
         let g = &*SAMPLE_GRAPH;
-        let walk = |r: &[i32], first, filtered: Option<&RevisionSet>, start, stop| {
-            ints(descendants_within_depth(g, &revs(r), first, filtered, start, stop).unwrap())
+        let walk = |r: &[i32], first: bool, filtered: Option<&RevisionSet>, start, stop| {
+            let follow = if first {
+                Follow::First { canonical: true }
+            } else {
+                Follow::All
+            };
+            let walked = descendants_within_depth(
+                g,
+                &revs(r),
+                follow,
+                filtered,
+                start,
+                stop,
+                &Uninterrupted,
+            );
+            ints(walked.unwrap())
         };
         let all = list(&descendants(g, &set(&[4]), false, true, None));
         assert_eq!(walk(&[4], false, None, 0, u32::MAX), all);
@@ -956,7 +1084,7 @@ mod tests {
             vec![4, 5, 6, 7, 10, 11]
         );
         assert_eq!(
-            descendants_within_depth(g, &revs(&[-1]), false, None, 0, 3),
+            descendants_within_depth(g, &revs(&[-1]), Follow::All, None, 0, 3, &Uninterrupted),
             Err(GraphError::InvalidRevision(NULL_REVISION))
         );
     }

@@ -25,16 +25,52 @@ impl<G: Graph + ?Sized> Graph for Arc<G> {
     }
 }
 
-/// A graph seen through first parents only (Mercurial's `followfirst`, the revset
-/// `_firstancestors`): the second parent reads as null.
-#[derive(Clone, Copy, Debug)]
-pub struct FirstParent<G>(pub G);
+/// Which parents a walk follows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Follow {
+    /// Both parents.
+    All,
+    /// The first parent only (Mercurial's `followfirst`: `_firstancestors`,
+    /// `_firstdescendants`, `--follow-first`), as the revlog reports it. With
+    /// `canonical` (changelogs and manifests: Mercurial's `canonical_parent_order`), a
+    /// revision stored with a null first parent reports its second parent first: one
+    /// stored as `(null, X)` has first parent X, as `hg debugsetparents null X` and
+    /// some converted repositories make. Filelogs report the stored order.
+    First {
+        /// Whether a stored null first parent is reported second.
+        canonical: bool,
+    },
+}
 
-impl<G: Graph> Graph for FirstParent<G> {
+impl Follow {
+    /// The parents followed, from the stored `parents`: for `First`, the reported
+    /// first parent and null.
+    #[inline]
+    pub fn followed(self, parents: [Revision; 2]) -> [Revision; 2] {
+        match self {
+            Follow::All => parents,
+            Follow::First { canonical } => {
+                let [p1, p2] = parents;
+                let first = if canonical && p1.is_null() { p2 } else { p1 };
+                [first, NULL_REVISION]
+            }
+        }
+    }
+}
+
+/// A graph seen through the parents a walk follows (see [`Follow`]).
+#[derive(Clone, Copy, Debug)]
+pub struct Followed<G> {
+    /// The whole graph.
+    pub graph: G,
+    /// Which of its parents are seen.
+    pub follow: Follow,
+}
+
+impl<G: Graph> Graph for Followed<G> {
     #[inline]
     fn parents(&self, rev: Revision) -> Result<[Revision; 2], GraphError> {
-        let [p1, _] = self.0.parents(rev)?;
-        Ok([p1, NULL_REVISION])
+        Ok(self.follow.followed(self.graph.parents(rev)?))
     }
 }
 
@@ -127,6 +163,14 @@ impl ParentsTable {
         self.parents.reserve(additional);
     }
 
+    /// Reserve room for `additional` more revisions if that much memory can be had.
+    pub fn try_reserve(
+        &mut self,
+        additional: usize,
+    ) -> Result<(), std::collections::TryReserveError> {
+        self.parents.try_reserve(additional)
+    }
+
     /// The parents of `rev` without the `Result`, for revisions known to be in range.
     ///
     /// # Panics
@@ -209,6 +253,24 @@ mod tests {
                 parent: Revision(5)
             })
         );
+    }
+
+    #[test]
+    fn first_parent_as_reported() {
+        let stored = [NULL_REVISION, Revision(4)];
+        let canonical = Follow::First { canonical: true };
+        let raw = Follow::First { canonical: false };
+        assert_eq!(canonical.followed(stored), [Revision(4), NULL_REVISION]);
+        assert_eq!(raw.followed(stored), [NULL_REVISION; 2]);
+        let merge = [Revision(2), Revision(3)];
+        assert_eq!(canonical.followed(merge), [Revision(2), NULL_REVISION]);
+        assert_eq!(Follow::All.followed(stored), stored);
+        let table = ParentsTable::from_pairs([(-1, -1), (-1, 0)]).unwrap();
+        let first = Followed {
+            graph: &table,
+            follow: canonical,
+        };
+        assert_eq!(first.parents(Revision(1)), Ok([Revision(0), NULL_REVISION]));
     }
 
     #[test]

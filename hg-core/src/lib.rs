@@ -7,6 +7,7 @@
 //! - [`ancestors`]: stateful walkers (ancestors, lazy ancestors, missing ancestors).
 //! - [`dagops`]: stateless set functions (heads, roots, descendants, `x::y`, gca, ...).
 //! - [`parallel`]: rayon kernels for what splits, behind size thresholds.
+//! - [`interrupt`]: how long computations are told to stop (Ctrl-C).
 //!
 //! Every algorithm relies on parents being below their children (Mercurial's revision
 //! numbering is topological) and returns `GraphError::ParentNotBelowChild` otherwise.
@@ -17,6 +18,7 @@ pub mod ancestors;
 pub mod bitset;
 pub mod dagops;
 pub mod graph;
+pub mod interrupt;
 pub mod parallel;
 pub mod revision;
 #[doc(hidden)]
@@ -24,5 +26,5 @@ pub mod testing;
 
 pub use ancestors::{AncestorsIterator, LazyAncestors, MissingAncestors};
 pub use bitset::RevisionSet;
-pub use graph::{FirstParent, Graph, ParentsTable};
+pub use graph::{Follow, Followed, Graph, ParentsTable};
 pub use revision::{GraphError, Revision, NULL_REVISION, WORKING_DIRECTORY_REVISION};

@@ -6,15 +6,13 @@
 //! revision depends on everything above it) and stays in [`crate::ancestors`].
 //!
 //! Every kernel takes a [`Parallelism`]: below its `threshold` (revisions or
-//! members), or with one thread, it runs the sequential version, which spawns
-//! nothing. Results are identical to the sequential functions of [`crate::dagops`]
+//! members), or without a pool of several threads, it runs the sequential version. Results are identical to the sequential functions of [`crate::dagops`]
 //! (the property tests check both thread counts).
 
 use std::collections::HashMap;
 use std::convert::Infallible;
 use std::ops::Range;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use rayon::prelude::*;
 
@@ -28,86 +26,68 @@ use crate::revision::{GraphError, Revision};
 /// 2 cores, splitting smaller inputs costs more than it saves.
 pub const DEFAULT_THRESHOLD: usize = 1 << 16;
 
-/// How many threads kernels may use, and from what size.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// How kernels may split work: the thread pool to split it on (none: sequential) and
+/// the input size below which they do not. A value the caller owns and passes: the
+/// core keeps no process-wide state (the bindings keep one pool per process).
+#[derive(Clone, Debug)]
 pub struct Parallelism {
-    /// Threads of the pool; 1 means sequential.
-    pub threads: usize,
-    /// Inputs smaller than this run sequentially.
+    pool: Option<Arc<rayon::ThreadPool>>,
+    /// Inputs smaller than this (revisions, or members of a set) run sequentially.
     pub threshold: usize,
 }
 
-static THREADS: AtomicUsize = AtomicUsize::new(0);
-static THRESHOLD: AtomicUsize = AtomicUsize::new(DEFAULT_THRESHOLD);
-static POOL: Mutex<Option<(usize, Arc<rayon::ThreadPool>)>> = Mutex::new(None);
-
-/// Set the number of threads of the process-wide pool (0: one per core). Takes effect
-/// at the next parallel kernel; the pool itself is only built then.
-pub fn set_threads(threads: usize) {
-    THREADS.store(threads, Ordering::Relaxed);
-}
-
-/// The configured number of threads (one per core when unset).
-pub fn threads() -> usize {
-    match THREADS.load(Ordering::Relaxed) {
-        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
-        n => n,
-    }
-}
-
-/// Set the process-wide threshold below which kernels stay sequential (revisions or
-/// set members; at least 1).
-pub fn set_threshold(threshold: usize) {
-    THRESHOLD.store(threshold.max(1), Ordering::Relaxed);
-}
-
-/// The process-wide threshold ([`DEFAULT_THRESHOLD`] unless set).
-pub fn threshold() -> usize {
-    THRESHOLD.load(Ordering::Relaxed)
-}
-
 impl Parallelism {
-    /// The process-wide setting: its threads and threshold.
-    pub fn current() -> Self {
-        Parallelism {
-            threads: threads(),
-            threshold: threshold(),
-        }
-    }
-
     /// Never parallel.
     pub fn sequential() -> Self {
         Parallelism {
-            threads: 1,
+            pool: None,
             threshold: usize::MAX,
         }
     }
 
-    fn splits(&self, size: usize) -> bool {
-        self.threads > 1 && size >= self.threshold
+    /// Split inputs of at least `threshold` on `pool`.
+    pub fn new(pool: Arc<rayon::ThreadPool>, threshold: usize) -> Self {
+        Parallelism {
+            pool: Some(pool),
+            threshold,
+        }
     }
 
-    /// Run `f` in the pool of `threads` threads (built once, lazily; rebuilt only if
-    /// the count changes).
+    /// A pool of its own of `threads` threads (tests and benchmarks); one thread is
+    /// sequential and builds nothing.
+    pub fn with_threads(
+        threads: usize,
+        threshold: usize,
+    ) -> Result<Self, rayon::ThreadPoolBuildError> {
+        if threads <= 1 {
+            return Ok(Parallelism {
+                pool: None,
+                threshold,
+            });
+        }
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()?;
+        Ok(Parallelism::new(Arc::new(pool), threshold))
+    }
+
+    /// The threads work is split on (1: sequential).
+    pub fn threads(&self) -> usize {
+        self.pool
+            .as_ref()
+            .map_or(1, |pool| pool.current_num_threads())
+    }
+
+    fn splits(&self, size: usize) -> bool {
+        self.threads() > 1 && size >= self.threshold
+    }
+
+    /// Run `f` in the pool (called only where `splits` said so: there is one).
     fn install<R: Send>(&self, f: impl FnOnce() -> R + Send) -> R {
-        let pool = {
-            let mut slot = POOL.lock().unwrap_or_else(|p| p.into_inner());
-            match &*slot {
-                Some((n, pool)) if *n == self.threads => Arc::clone(pool),
-                _ => {
-                    let pool = Arc::new(
-                        rayon::ThreadPoolBuilder::new()
-                            .num_threads(self.threads)
-                            .thread_name(|i| format!("oxidag-{}", i))
-                            .build()
-                            .expect("building a thread pool"),
-                    );
-                    *slot = Some((self.threads, Arc::clone(&pool)));
-                    pool
-                }
-            }
-        };
-        pool.install(f)
+        match &self.pool {
+            Some(pool) => pool.install(f),
+            None => f(),
+        }
     }
 }
 
@@ -193,7 +173,7 @@ pub fn graph_heads(
     table: &ParentsTable,
     filtered: Option<&RevisionSet>,
     stop: usize,
-    par: Parallelism,
+    par: &Parallelism,
 ) -> Vec<Revision> {
     let stop = stop.min(table.len());
     if stop == 0 || !par.splits(stop) {
@@ -243,7 +223,7 @@ pub fn children(
     revs: &RevisionSet,
     include_roots: bool,
     filtered: Option<&RevisionSet>,
-    par: Parallelism,
+    par: &Parallelism,
 ) -> RevisionSet {
     let start = if include_roots {
         0
@@ -280,7 +260,7 @@ pub fn children(
 pub fn heads(
     graph: &(impl Graph + Sync),
     revs: &RevisionSet,
-    par: Parallelism,
+    par: &Parallelism,
 ) -> Result<RevisionSet, GraphError> {
     if !par.splits(revs.len()) {
         return dagops::heads(graph, revs);
@@ -292,7 +272,7 @@ pub fn heads(
 pub fn roots(
     graph: &(impl Graph + Sync),
     revs: &RevisionSet,
-    par: Parallelism,
+    par: &Parallelism,
 ) -> Result<RevisionSet, GraphError> {
     if !par.splits(revs.len()) {
         return dagops::roots(graph, revs);
@@ -308,7 +288,7 @@ pub fn roots(
 pub fn parents(
     graph: &(impl Graph + Sync),
     revs: &RevisionSet,
-    par: Parallelism,
+    par: &Parallelism,
 ) -> Result<RevisionSet, GraphError> {
     if !par.splits(revs.len()) {
         return dagops::parents(graph, revs);
@@ -323,7 +303,7 @@ pub fn parents(
 fn mark_from_members(
     graph: &(impl Graph + Sync),
     revs: &RevisionSet,
-    par: Parallelism,
+    par: &Parallelism,
     mark: impl Fn(Revision, [Revision; 2], &mut DenseBits) + Sync,
 ) -> Result<RevisionSet, GraphError> {
     let end = revs.max().map_or(0, |m| m.index() + 1);
@@ -339,11 +319,11 @@ fn mark_from_members(
 }
 
 /// Membership of many probes at once, in order.
-pub fn contains_many(set: &RevisionSet, probes: &[Revision], par: Parallelism) -> Vec<bool> {
+pub fn contains_many(set: &RevisionSet, probes: &[Revision], par: &Parallelism) -> Vec<bool> {
     if !par.splits(probes.len()) {
         return probes.iter().map(|&r| set.contains(r)).collect();
     }
-    let step = probes.len().div_ceil(par.threads).max(1);
+    let step = probes.len().div_ceil(par.threads()).max(1);
     par.install(|| {
         probes
             .par_chunks(step)
@@ -357,7 +337,7 @@ pub fn contains_many(set: &RevisionSet, probes: &[Revision], par: Parallelism) -
 pub fn missing_ancestors_many<G: Graph + Clone + Send + Sync>(
     graph: &G,
     queries: &[(Vec<Revision>, Vec<Revision>)],
-    par: Parallelism,
+    par: &Parallelism,
 ) -> Result<Vec<RevisionSet>, GraphError> {
     let answer = |(heads, common): &(Vec<Revision>, Vec<Revision>)| {
         let mut missing = MissingAncestors::new(graph.clone(), common.iter().copied())?;
@@ -389,7 +369,7 @@ pub fn missing_ancestors_many<G: Graph + Clone + Send + Sync>(
 pub fn is_ancestor_many(
     graph: &(impl Graph + Sync),
     pairs: &[(Revision, Revision)],
-    par: Parallelism,
+    par: &Parallelism,
 ) -> Result<Vec<bool>, GraphError> {
     let mut by_descendant: HashMap<Revision, Vec<usize>> = HashMap::new();
     for (i, &(a, b)) in pairs.iter().enumerate() {
@@ -442,7 +422,7 @@ pub fn is_ancestor_many(
 ///
 /// Word-wise algebra is memory-bound and fast (a million revisions in tens of
 /// microseconds): it splits only from [`SET_ALGEBRA_FACTOR`] times the threshold.
-pub fn combine(a: &RevisionSet, b: &RevisionSet, op: SetOp, par: Parallelism) -> RevisionSet {
+pub fn combine(a: &RevisionSet, b: &RevisionSet, op: SetOp, par: &Parallelism) -> RevisionSet {
     if !par.splits(a.len().max(b.len()) / SET_ALGEBRA_FACTOR) {
         return match op {
             SetOp::Union => a | b,

@@ -75,6 +75,9 @@ pub enum GraphError {
         /// The offending parent.
         parent: Revision,
     },
+    /// The computation was stopped by its [`crate::interrupt::Interrupt`] (Ctrl-C, in
+    /// Python): no answer was computed.
+    Interrupted,
 }
 
 impl GraphError {
@@ -85,6 +88,7 @@ impl GraphError {
             GraphError::WorkingDirectoryUnsupported => "WorkingDirectoryUnsupported",
             GraphError::ParentOutOfRange(_) => "ParentOutOfRange",
             GraphError::ParentNotBelowChild { .. } => "ParentNotBelowChild",
+            GraphError::Interrupted => "Interrupted",
         }
     }
 }
@@ -102,6 +106,7 @@ impl fmt::Display for GraphError {
             GraphError::ParentNotBelowChild { rev, parent } => {
                 write!(f, "parent {} of revision {} is not below it", parent, rev)
             }
+            GraphError::Interrupted => write!(f, "interrupted"),
         }
     }
 }

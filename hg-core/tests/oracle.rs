@@ -410,6 +410,17 @@ fn set_functions_match_oracle() {
                 )
                 .unwrap(),
             );
+            let in_walk_order = dagops::reachable_roots_in_walk_order(
+                &table,
+                Revision(minroot),
+                &revs(&a),
+                &revs(&ints(roots_in.iter().map(|&r| Revision(r)))),
+                include_path,
+            )
+            .unwrap();
+            let mut sorted = ints(in_walk_order);
+            sorted.sort();
+            prop_assert_eq!(&sorted, &got);
             prop_assert_eq!(got, expected_rr.into_iter().collect::<Vec<_>>());
 
             for (&x, &y) in a.iter().zip(&b) {
@@ -722,10 +733,7 @@ fn parallel_kernels_equal_sequential_at_both_thread_counts() {
             let oracle = Closure::new(&table);
             for threads in [1, 2] {
                 // Threshold 0: the parallel path even on small graphs.
-                let par = Parallelism {
-                    threads,
-                    threshold: 0,
-                };
+                let par = &Parallelism::with_threads(threads, 0).unwrap();
                 prop_assert_eq!(
                     parallel::graph_heads(&table, Some(&filtered), stop, par),
                     dagops::graph_heads(&table, Some(&filtered), stop)
@@ -824,10 +832,7 @@ fn parallel_set_algebra_on_large_sets() {
         .filter(|_| rng.chance(0.5))
         .map(Revision)
         .collect();
-    let par = Parallelism {
-        threads: 2,
-        threshold: 0,
-    };
+    let par = &Parallelism::with_threads(2, 0).unwrap();
     for op in [SetOp::Union, SetOp::Intersection, SetOp::Difference] {
         let expected = match op {
             SetOp::Union => &a | &b,

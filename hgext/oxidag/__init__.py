@@ -44,6 +44,7 @@ from mercurial import (
     dispatch,
     error,
     extensions,
+    pycompat,
     registrar,
     util,
 )
@@ -62,9 +63,11 @@ configitem = registrar.configitem(configtable)
 
 configitem(b'oxidag', b'mode', default=b'auto')
 configitem(b'oxidag', b'threads', default=0)
-configitem(b'oxidag', b'parallel-threshold', default=None)  # None: the native default
+configitem(b'oxidag', b'parallel-threshold', default=65536)
 
 MODES = (b'auto', b'native', b'python')
+# The bounds of the numeric options (the native module refuses beyond).
+MAX_THREADS = 1024
 
 _hooks = []
 
@@ -83,9 +86,8 @@ def extsetup(ui):
     native.mode = mode
     if native.active():
         native._native.setthreads(_threads(ui))
-        threshold = ui.configint(b'oxidag', b'parallel-threshold')
-        if threshold is not None:
-            native._native.setthreshold(max(1, threshold))
+        native._native.setthreshold(_intoption(ui, b'parallel-threshold', 1, 2**63 - 1))
+        native._native.setwarning(lambda message: ui.warn(b'oxidag: %s\n' % message.encode()))
         _hooks[:] = (
             wrappers.install(extensions)
             + revsets.install(extensions)
@@ -104,15 +106,28 @@ def _refuse_without_native(orig, *args, **kwargs):
     )
 
 
+def _intoption(ui, name, low, high, override=None):
+    """oxidag.NAME (or `override`, from the environment) as an int in [low, high];
+    else one warning line naming the option and its value, and the default."""
+    default = configtable[b'oxidag'][name].default
+    raw = ui.config(b'oxidag', name) if override is None else override
+    raw = pycompat.bytestr(raw)
+    try:
+        value = int(raw)
+    except ValueError:
+        value = None
+    if value is None or not low <= value <= high:
+        ui.warn(
+            _(b'oxidag: oxidag.%s must be an integer from %d to %d, not %s; using %d\n')
+            % (name, low, high, raw, default)
+        )
+        return default
+    return value
+
+
 def _threads(ui):
     """oxidag.threads, or OXIDAG_THREADS when set (0: one per core)."""
-    value = os.environ.get('OXIDAG_THREADS')
-    if value is not None:
-        try:
-            return max(0, int(value))
-        except ValueError:
-            ui.warn(_(b'oxidag: ignoring OXIDAG_THREADS=%s (not a number)\n') % value.encode())
-    return max(0, ui.configint(b'oxidag', b'threads'))
+    return _intoption(ui, b'threads', 0, MAX_THREADS, os.environ.get('OXIDAG_THREADS'))
 
 
 @command(

@@ -62,6 +62,8 @@ def tonative(repo, revs):
         return own
     RevisionSet = native._native.RevisionSet
     if isinstance(revs, smartset._spanset):
+        if revs._start < 0:
+            return None  # null:N holds null
         return RevisionSet.span(revs._start, revs._end, revs._hiddenrevs or None)
     if not revs:
         return RevisionSet()

@@ -2,7 +2,10 @@
 
 Each wrapper takes `orig` first and calls it for whatever it does not handle: the
 native module not serving this index, unusual arguments, or corner cases where
-Mercurial's own answer is defined by its Python code (each says which).
+Mercurial's own answer is defined by its Python code (each says which). One rule
+covers most of them: arguments that are not plain revisions of the revlog (the
+working directory, numbers outside it, revisions a repoview hides) go to Mercurial,
+whose code raises its own error or gives its own answer for them.
 """
 
 from __future__ import annotations
@@ -32,6 +35,28 @@ def _filtered(rlog):
     return getattr(rlog, 'filteredrevs', None) or None
 
 
+def _unusual(rlog, revs, null=True, hidden=False):
+    """Whether some of `revs` are not plain revisions of `rlog`: not ints, the working
+    directory or any number outside the revlog (null too unless `null`), or hidden by
+    a repoview unless `hidden` (Mercurial's Python reads their parents through the
+    filtered changelog, which raises)."""
+    count = len(rlog)
+    low = nullrev if null else 0
+    filtered = None if hidden else _filtered(rlog)
+    for rev in revs:
+        if type(rev) is not int or not low <= rev < count:
+            return True
+        if filtered is not None and rev in filtered:
+            return True
+    return False
+
+
+def _canonical_order(rlog):
+    """Whether `rlog` reports a stored null first parent second (changelogs and
+    manifests; filelogs do not): first-parent walks follow what it reports."""
+    return rlog.feature_config.canonical_parent_order
+
+
 # --- revlog level ---------------------------------------------------------
 
 
@@ -52,18 +77,20 @@ def ancestors(orig, self, revs, stoprev=0, inclusive=False):
 
 class incrementalmissingancestors:
     """`ancestor.incrementalmissingancestors`'s interface over the native object
-    (`bases` is an attribute there, a method natively). Given the working directory
-    revision, it hands its state to Mercurial's own object, whose answer (an error,
-    or none when the revision is also a base) is defined by its Python code."""
+    (`bases` is an attribute there, a method natively). Given anything but plain
+    revisions (`_unusual`), it hands its state to Mercurial's own object, whose
+    answer (an error, or what its Python does with such values) defines it."""
 
-    def __init__(self, inner, pfunc):
+    def __init__(self, inner, rlog):
         self._inner = inner
-        self._pfunc = pfunc
+        self._rlog = rlog
         self._python = None
 
     def _serving(self, revs=()):
-        if self._python is None and wdirrev in revs:
-            self._python = ancestormod.incrementalmissingancestors(self._pfunc, self._inner.bases())
+        if self._python is None and _unusual(self._rlog, revs):
+            self._python = ancestormod.incrementalmissingancestors(
+                self._rlog.parentrevs, self._inner.bases()
+            )
         return self._python or self._inner
 
     @property
@@ -94,11 +121,9 @@ def incrementalmissingrevs(orig, self, common=None):
     if not _serves(self):
         return orig(self, common=common)
     common = [nullrev] if common is None else list(common)
-    if wdirrev in common:
+    if _unusual(self, common):
         return orig(self, common=common)
-    return incrementalmissingancestors(
-        native._native.MissingAncestors(self.index, common), self.parentrevs
-    )
+    return incrementalmissingancestors(native._native.MissingAncestors(self.index, common), self)
 
 
 def headrevs(orig, revs, parentsfn):
@@ -112,12 +137,9 @@ def headrevs(orig, revs, parentsfn):
     ):
         return orig(revs, parentsfn)
     revs = list(revs)
-    if wdirrev in revs:
+    if _unusual(rlog, revs):
         return orig(revs, parentsfn)
-    try:
-        heads = native._native.headrevs(rlog.index, revs)
-    except native._native.GraphError:
-        return orig(revs, parentsfn)
+    heads = native._native.headrevs(rlog.index, revs)
     # Build the very set dagop.headrevs builds (set(revs), then removals), so that
     # even its iteration order is Mercurial's.
     result = set(revs)
@@ -129,12 +151,10 @@ def descendants(orig, self, revs):
     if not _serves(self):
         return orig(self, revs)
     revs = list(revs)
-    if not revs or wdirrev in revs:
+    # Hidden revisions among `revs` are fine: Mercurial never reads their parents.
+    if not revs or _unusual(self, revs, hidden=True):
         return orig(self, revs)
-    try:
-        native_set = native._native.descendants(self.index, revs, False, _filtered(self))
-    except native._native.GraphError:
-        return orig(self, revs)
+    native_set = native._native.descendants(self.index, revs, False, _filtered(self))
     return iter(native_set)
 
 
@@ -149,11 +169,7 @@ def heads(orig, self, start=None, stop=None):
     startrev = nullrev if start is None else self.rev(start)
     stoprevs = {self.rev(n) for n in stop or []}
     found = native._native.headrevssubset(
-        self.index,
-        startrev,
-        stoprevs,
-        _filtered(self),
-        self.feature_config.canonical_parent_order,
+        self.index, startrev, stoprevs, _filtered(self), _canonical_order(self)
     )
     return [self.node(r) for r in found]
 
@@ -174,16 +190,30 @@ def children(orig, self, node):
 
 
 def commonancestorsheads_revs(orig, self, *revs):
-    if not _serves(self) or any(r == wdirrev for r in revs):
+    """`revlog._commonancestorsheads`: what Mercurial's C index answers (a list, in
+    descending order) where it answers, and else what its Python answers (a set, in
+    that set's order): the C index takes the arguments in order, answers [] at the
+    first null, and gives up beyond 24 distinct revisions; a pure-Python index has no
+    such method. The Python reads parents through the repoview, which refuses hidden
+    revisions: those go to Mercurial."""
+    if not _serves(self) or _unusual(self, revs, hidden=True):
         return orig(self, *revs)
-    try:
-        ancs = native._native.commonancestorsheads(self.index, *revs)
-    except native._native.GraphError:
+    if hasattr(self.index, 'commonancestorsheads'):
+        distinct = set()
+        for rev in revs:
+            if rev == nullrev:
+                return []
+            distinct.add(rev)
+            if len(distinct) > C_GCA_CAPACITY:
+                break
+        else:
+            return native._native.commonancestorsheads(self.index, *revs)
+    if nullrev in revs:
+        return set()
+    if _unusual(self, revs):
         return orig(self, *revs)
-    if len(set(revs)) > C_GCA_CAPACITY:
-        # Mercurial's Python answers here, with a set filled in this same order.
-        return set(ancs)
-    return ancs
+    # Mercurial's Python fills its set in this same descending order.
+    return set(native._native.commonancestorsheads(self.index, *revs))
 
 
 def ancestor(orig, self, a, b):
@@ -198,27 +228,45 @@ def ancestor(orig, self, a, b):
 
 
 def isancestorrev(orig, self, a, b):
-    if not _serves(self) or wdirrev in (a, b):
+    # Mercurial answers through reachableroots: the C index ignores the repoview, the
+    # pure-Python walk reads parents through it (and refuses hidden revisions).
+    c_index = hasattr(self.index, 'reachableroots2')
+    if not _serves(self) or _unusual(self, (a, b), hidden=c_index):
         return orig(self, a, b)
-    try:
-        return native._native.isancestor(self.index, a, b)
-    except native._native.GraphError:
-        # Invalid revisions: Mercurial raises its own error.
-        return orig(self, a, b)
+    return native._native.isancestor(self.index, a, b)
 
 
 def reachableroots(orig, self, minroot, heads, roots, includepath=False):
-    # The native answer is the C index's (reachableroots2); pure-Python Mercurial
-    # answers differently for heads below minroot, so it keeps its own.
-    if not _serves(self) or not hasattr(self.index, 'reachableroots2') or wdirrev in heads:
+    # The native answer is the C index's (reachableroots2), in its order; pure-Python
+    # Mercurial answers differently for heads below minroot, so it keeps its own.
+    if not _serves(self) or not hasattr(self.index, 'reachableroots2'):
         return orig(self, minroot, heads, roots, includepath=includepath)
+    heads = list(heads)
+    if _unusual(self, heads, hidden=True):
+        return orig(self, minroot, heads, roots, includepath=includepath)
+    return native._native.reachableroots(self.index, minroot, heads, list(roots), includepath)
+
+
+def strip(orig, self, *args, **kwargs):
+    """`revlog.strip`, then tell the native module its index was truncated: the
+    native objects that read what was cut raise from their next answer on (even
+    the next item of an iteration in progress)."""
     try:
-        return native._native.reachableroots(self.index, minroot, list(heads), list(roots), includepath)
-    except native._native.GraphError:
-        return orig(self, minroot, heads, roots, includepath=includepath)
+        return orig(self, *args, **kwargs)
+    finally:
+        if native.active():
+            native._native.truncated(self.index)
 
 
 # --- revset level ---------------------------------------------------------
+
+
+def _depths(startdepth, stopdepth):
+    """Depth arguments as the native walk takes them: depths beyond what a revision
+    number holds are unreachable alike."""
+    bound = revset_walkers.maxlogdepth
+    clamp = lambda d: None if d is None else max(0, min(d, bound))
+    return clamp(startdepth), clamp(stopdepth)
 
 
 def revancestors(orig, repo, revs, followfirst=False, startdepth=None, stopdepth=None, cutfunc=None):
@@ -227,12 +275,15 @@ def revancestors(orig, repo, revs, followfirst=False, startdepth=None, stopdepth
         # cutfunc is arbitrary Python; a negative stopdepth is Mercurial's error.
         return orig(repo, revs, followfirst, startdepth, stopdepth, cutfunc)
     revlist = list(revs)
-    if any(r == wdirrev or r < 0 for r in revlist):
+    # Mercurial reads the parents of every start revision through the repoview.
+    if _unusual(cl, revlist, null=False):
         return orig(repo, revs, followfirst, startdepth, stopdepth, cutfunc)
+    startdepth, stopdepth = _depths(startdepth, stopdepth)
+    canonical = _canonical_order(cl)
 
     def walk():
         index = repo.changelog.index
-        return native._native.revancestors(index, revlist, followfirst, startdepth, stopdepth)
+        return native._native.revancestors(index, revlist, followfirst, startdepth, stopdepth, canonical)
 
     # Behaves as the generatorset Mercurial's walk returns (order, flags, repr).
     return nativeset(walk, iterasc=False)
@@ -244,19 +295,29 @@ def revdescendants(orig, repo, revs, followfirst, startdepth=None, stopdepth=Non
         # A negative stopdepth is Mercurial's error.
         return orig(repo, revs, followfirst, startdepth, stopdepth)
     revlist = list(revs)
-    if not revlist or any(r == wdirrev or r < 0 for r in revlist):
+    # Mercurial's descendant walks never read the parents of their start revisions.
+    if not revlist or _unusual(cl, revlist, null=False, hidden=True):
         return orig(repo, revs, followfirst, startdepth, stopdepth)
-    if startdepth is None and (stopdepth is None or stopdepth >= revset_walkers.maxlogdepth):
+    plain = startdepth is None and (stopdepth is None or stopdepth >= revset_walkers.maxlogdepth)
+    if plain:
         startdepth = stopdepth = None  # Mercurial's walk without depths
     elif startdepth is None:
         startdepth = 0
+    startdepth, stopdepth = _depths(startdepth, stopdepth)
+    canonical = _canonical_order(cl)
 
     def walk():
         cl = repo.changelog
         return native._native.revdescendants(
-            cl.index, revlist, followfirst, startdepth, stopdepth, _filtered(cl)
+            cl.index, revlist, followfirst, startdepth, stopdepth, _filtered(cl), canonical
         )
 
+    if not plain:
+        # Mercurial's depth-limited walk maps the children when the revset is
+        # evaluated (its plain walk, when first iterated): revisions committed after
+        # it was made are not among its descendants.
+        computed = walk()
+        walk = lambda: computed
     return nativeset(walk, iterasc=True)
 
 
@@ -273,6 +334,7 @@ def install(extensions):
         (revlog.revlog, 'ancestor', ancestor),
         (revlog.revlog, 'isancestorrev', isancestorrev),
         (revlog.revlog, 'reachableroots', reachableroots),
+        (revlog.revlog, 'strip', strip),
         (revset_walkers, 'revancestors', revancestors),
         (revset_walkers, 'revdescendants', revdescendants),
     ]
