@@ -80,3 +80,59 @@ def test_kernels_equal_at_one_and_two_threads(native):
         native.setthreads(0)
     assert results[0] == results[1]
     assert results[0][0]  # not a vacuous comparison
+
+
+def test_shared_objects_while_another_thread_commits(native, tmp_path):
+    """Objects shared by reader threads (one lazy set, one computed set, one shared
+    iteration, one missing-ancestors object) while the main thread commits: every
+    answer stays right, every item of the shared iteration is handed out once, and
+    nobody waits forever (a lock held across Python, or awaited holding the GIL)."""
+    from mercurial import hg as hgmod, metadata, ui as uimod
+
+    rng = random.Random(13)
+    parents = random_dag(rng, 4000)
+    repo = hgmod.repository(uimod.ui.load(), str(make_repo(tmp_path / "r", parents)).encode())
+    cl = repo.unfiltered().changelog
+    index = cl.index
+    expected = list(native.AncestorsIterator(parents, [3999], 0, True))
+    lazy = native.LazyAncestors(index, [3999], 0, True)
+    computed = native.ancestorsset(index, [3999])
+    other = native.ancestorsset(index, [2000])
+    shared_iteration = iter(native.RevisionSet(range(200000)))
+    missing = native.MissingAncestors(index, [1500])
+    expected_missing = set(native.MissingAncestors(parents, [1500]).missingancestors([3999]))
+    handed_out, errors = [], []
+    stop = threading.Event()
+
+    def read():
+        try:
+            while not stop.is_set():
+                assert list(lazy) == expected
+                assert all(r in lazy for r in expected[::53]) and 4001 not in lazy
+                assert len(computed) == len(expected) and list(computed) == sorted(expected)
+                assert list(computed & other) == sorted(set(expected) & set(other))
+                assert set(missing.missingancestors([3999])) <= expected_missing
+                for _ in range(500):
+                    rev = next(shared_iteration, None)
+                    if rev is not None:
+                        handed_out.append(rev)
+        except Exception as exc:  # reported by the main thread
+            errors.append(exc)
+
+    readers = [threading.Thread(target=read) for _ in range(3)]
+    for r in readers:
+        r.start()
+    try:
+        for i in range(40):
+            with repo.lock(), repo.transaction(b"grow") as tr:
+                cl.add(repo.nullid, metadata.ChangingFiles(), b"grow %d" % i, tr, cl.node(len(cl) - 1), repo.nullid, b"t", (0, 0))
+    finally:
+        stop.set()
+        for r in readers:
+            r.join(timeout=120)
+    assert not any(r.is_alive() for r in readers), "a reader is stuck"
+    assert not errors, errors
+    # Each item of the shared iteration went to exactly one reader.
+    assert len(handed_out) == len(set(handed_out)) and handed_out
+    rest = list(shared_iteration)
+    assert sorted(handed_out + rest) == list(range(200000))

@@ -265,12 +265,16 @@ pub fn reachablerootsset<H: Host>(
 
 pub fn commonancestorsheads<H: Host>(h: H, index: Obj, revs: Vec<i64>) -> Result<Vec<i32>, PyErr> {
     let revs = RevsArg::Ints(revs).list(h)?;
-    compute(h, &index, |t, _, _| ops::common_ancestors_heads(t, &revs))
+    compute(h, &index, |t, _, interrupt| {
+        ops::common_ancestors_heads(t, &revs, interrupt)
+    })
 }
 
 pub fn ancestors<H: Host>(h: H, index: Obj, revs: Vec<i64>) -> Result<Vec<i32>, PyErr> {
     let revs = RevsArg::Ints(revs).list(h)?;
-    compute(h, &index, |t, _, _| ops::deepest_common_ancestors(t, &revs))
+    compute(h, &index, |t, _, interrupt| {
+        ops::deepest_common_ancestors(t, &revs, interrupt)
+    })
 }
 
 pub fn isancestor<H: Host>(h: H, index: Obj, a: i64, b: i64) -> Result<bool, PyErr> {

@@ -236,13 +236,21 @@ pub fn span(start: i64, end: i64, excluded: Option<&RevisionSet>) -> RevisionSet
 }
 
 /// Heads of the common ancestors, descending (C's order).
-pub fn common_ancestors_heads(table: &Table, revs: &[Revision]) -> Result<Vec<i32>, GraphError> {
-    dagops::common_ancestors_heads(table.as_ref(), revs).map(ints)
+pub fn common_ancestors_heads(
+    table: &Table,
+    revs: &[Revision],
+    interrupt: &dyn Interrupt,
+) -> Result<Vec<i32>, GraphError> {
+    dagops::common_ancestors_heads(table.as_ref(), revs, interrupt).map(ints)
 }
 
 /// The deepest common ancestors, ascending.
-pub fn deepest_common_ancestors(table: &Table, revs: &[Revision]) -> Result<Vec<i32>, GraphError> {
-    dagops::deepest_common_ancestors(table.as_ref(), revs).map(ints)
+pub fn deepest_common_ancestors(
+    table: &Table,
+    revs: &[Revision],
+    interrupt: &dyn Interrupt,
+) -> Result<Vec<i32>, GraphError> {
+    dagops::deepest_common_ancestors(table.as_ref(), revs, interrupt).map(ints)
 }
 
 /// Set algebra between native sets, parallel for large sets.

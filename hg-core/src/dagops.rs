@@ -688,9 +688,13 @@ fn unique_checked(graph: &impl Graph, revs: &[Revision]) -> Result<Vec<Revision>
 /// The heads of the common ancestors of all `revs`: `heads(::a and ::b and ...)`
 /// (`ancestor.commonancestorsheads`, the C index's `commonancestorsheads`). In
 /// descending order, as the C index returns them; any number of inputs.
+///
+/// Polls `interrupt` for wide inputs (64 and more), whose sweep costs a mask of one
+/// bit per input at every revision it visits.
 pub fn common_ancestors_heads(
     graph: &impl Graph,
     revs: &[Revision],
+    interrupt: &dyn Interrupt,
 ) -> Result<Vec<Revision>, GraphError> {
     let revs = unique_checked(graph, revs)?;
     if revs.contains(&NULL_REVISION) {
@@ -718,10 +722,12 @@ pub fn common_ancestors_heads(
     // Signed, as in Python and C: the loop runs while it is non-zero.
     let mut interesting = count as isize;
     let mut sv = vec![0u64; seen.words];
+    let mut poller = Poller::new(interrupt);
     let mut v = max_rev.0;
     while v >= 0 && interesting != 0 {
         let rev = Revision(v);
         v -= 1;
+        poller.advance(1)?;
         match seen.visit(rev) {
             Some(mask) if !is_zero(&mask) => sv.copy_from_slice(&mask),
             _ => continue,
@@ -819,20 +825,28 @@ fn narrow_gca(graph: &impl Graph, revs: &[Revision]) -> Result<Vec<Revision>, Gr
 
 /// The common ancestors of `revs` furthest from a root, as measured by longest path
 /// (`ancestor.ancestors`, used by `revlog.ancestor`). Ascending.
+///
+/// Polls `interrupt`, as [`common_ancestors_heads`] does.
 pub fn deepest_common_ancestors(
     graph: &impl Graph,
     revs: &[Revision],
+    interrupt: &dyn Interrupt,
 ) -> Result<Vec<Revision>, GraphError> {
-    let mut gca = common_ancestors_heads(graph, revs)?;
+    let mut gca = common_ancestors_heads(graph, revs, interrupt)?;
     gca.sort();
     if gca.len() <= 1 {
         return Ok(gca);
     }
-    deepest(graph, &gca)
+    deepest(graph, &gca, interrupt)
 }
 
 /// `deepest()` of Mercurial's `ancestor.ancestors`, for sorted, distinct `nodes`.
-fn deepest(graph: &impl Graph, nodes: &[Revision]) -> Result<Vec<Revision>, GraphError> {
+fn deepest(
+    graph: &impl Graph,
+    nodes: &[Revision],
+    interrupt: &dyn Interrupt,
+) -> Result<Vec<Revision>, GraphError> {
+    let mut poller = Poller::new(interrupt);
     let count = nodes.last().expect("nodes is not empty").index() + 1;
     let mut depth = vec![0u32; count];
     let mut seen = MaskTable::new(nodes.len());
@@ -846,6 +860,7 @@ fn deepest(graph: &impl Graph, nodes: &[Revision]) -> Result<Vec<Revision>, Grap
     while nv >= 0 && interesting.len() > 1 {
         let v = Revision(nv);
         nv -= 1;
+        poller.advance(1)?;
         let dv = depth[v.index()];
         if dv == 0 {
             continue;
@@ -1090,9 +1105,99 @@ mod tests {
     }
 
     #[test]
+    fn long_walks_stop_when_interrupted() {
+        // A ladder (each revision merges the two below it) is reached at about half
+        // its revision number of distinct depths: a walk from 0 with a start depth
+        // above them all walks every revision once per depth.
+        let ladder = ParentsTable::from_pairs((0..20_000).map(|i| match i {
+            0 => (-1, -1),
+            1 => (0, -1),
+            _ => (i - 1, i - 2),
+        }))
+        .unwrap();
+        struct Now;
+        impl Interrupt for Now {
+            fn interrupted(&self) -> bool {
+                true
+            }
+        }
+        let interrupted = Err(GraphError::Interrupted);
+        let down = descendants_within_depth(
+            &ladder,
+            &revs(&[0]),
+            Follow::All,
+            None,
+            100_000,
+            u32::MAX,
+            &Now,
+        );
+        assert_eq!(down, interrupted);
+        let up = ancestors_within_depth(&ladder, &revs(&[19_999]), 100_000, u32::MAX, &Now);
+        assert_eq!(up, interrupted);
+        // 100 chains side by side, no common ancestor: a wide sweep goes to the bottom.
+        let chains = ParentsTable::from_pairs(
+            (0..20_000)
+                .map(|i| (i - 100, -1))
+                .map(|(p, q)| (p.max(-1), q)),
+        )
+        .unwrap();
+        let tips: Vec<Revision> = (19_900..20_000).map(Revision).collect();
+        assert_eq!(common_ancestors_heads(&chains, &tips, &Now), interrupted);
+        assert_eq!(deepest_common_ancestors(&chains, &tips, &Now), interrupted);
+        // Uninterrupted, they answer.
+        assert_eq!(
+            common_ancestors_heads(&chains, &tips, &Uninterrupted),
+            Ok(vec![])
+        );
+        let short = descendants_within_depth(
+            &ladder,
+            &revs(&[0]),
+            Follow::All,
+            None,
+            3,
+            4,
+            &Uninterrupted,
+        );
+        assert_eq!(ints(short.unwrap()), vec![3, 4, 5, 6]); // paths of 3 edges from 0
+    }
+
+    #[test]
+    fn first_parent_walks_follow_the_reported_order() {
+        // 2 is stored as (null, 1): its reported first parent is 1 in canonical
+        // order (changelogs), null in stored order (filelogs).
+        let g = ParentsTable::from_pairs([(-1, -1), (0, -1), (-1, 1), (2, -1)]).unwrap();
+        let down = |canonical| {
+            let follow = Follow::First { canonical };
+            ints(
+                descendants_within_depth(
+                    &g,
+                    &revs(&[1]),
+                    follow,
+                    None,
+                    0,
+                    u32::MAX,
+                    &Uninterrupted,
+                )
+                .unwrap(),
+            )
+        };
+        assert_eq!(down(true), vec![1, 2, 3]);
+        assert_eq!(down(false), vec![1]);
+        let up = |canonical| {
+            let graph = crate::graph::Followed {
+                graph: &g,
+                follow: Follow::First { canonical },
+            };
+            ints(ancestors_within_depth(&graph, &revs(&[3]), 0, u32::MAX, &Uninterrupted).unwrap())
+        };
+        assert_eq!(up(true), vec![3, 2, 1, 0]);
+        assert_eq!(up(false), vec![3, 2]);
+    }
+
+    #[test]
     fn common_ancestors() {
         let g = &*SAMPLE_GRAPH;
-        let cah = |r: &[i32]| ints(common_ancestors_heads(g, &revs(r)).unwrap());
+        let cah = |r: &[i32]| ints(common_ancestors_heads(g, &revs(r), &Uninterrupted).unwrap());
         assert_eq!(cah(&[12, 11]), vec![7]);
         assert_eq!(cah(&[9, 10, 11]), vec![4]);
         assert_eq!(cah(&[12, 13]), Vec::<i32>::new());
@@ -1100,7 +1205,7 @@ mod tests {
         assert_eq!(cah(&[4, 12]), vec![4]);
         assert_eq!(cah(&[12, 12]), vec![12]);
         assert_eq!(cah(&[9, 11]), vec![7]);
-        let dca = |r: &[i32]| ints(deepest_common_ancestors(g, &revs(r)).unwrap());
+        let dca = |r: &[i32]| ints(deepest_common_ancestors(g, &revs(r), &Uninterrupted).unwrap());
         assert_eq!(dca(&[12, 11]), vec![7]);
         assert_eq!(dca(&[10, 11]), vec![4]);
     }

@@ -10,6 +10,7 @@ use std::collections::BTreeSet;
 use hg_core::ancestors::{AncestorsIterator, LazyAncestors, MissingAncestors};
 use hg_core::dagops;
 use hg_core::graph::{Graph, ParentsTable};
+use hg_core::interrupt::Uninterrupted;
 use hg_core::{GraphError, Revision, RevisionSet, NULL_REVISION, WORKING_DIRECTORY_REVISION};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
@@ -541,7 +542,9 @@ fn common_ancestors_match_oracle() {
                 });
             }
             let heads = oracle.heads(&common.unwrap_or_default());
-            let got = ints(dagops::common_ancestors_heads(&table, &revs(&inputs)).unwrap());
+            let got = ints(
+                dagops::common_ancestors_heads(&table, &revs(&inputs), &Uninterrupted).unwrap(),
+            );
             let mut expected: Vec<i32> = heads.iter().copied().collect();
             expected.reverse();
             prop_assert_eq!(&got, &expected);
@@ -549,10 +552,11 @@ fn common_ancestors_match_oracle() {
             // `deepest` is defined by Mercurial's own algorithm (a race down from the
             // heads that is not symmetric in ties), so its oracle is Mercurial itself:
             // tests/test_differential.py. Here: a subset of the heads, one if one.
-            let deepest: BTreeSet<i32> =
-                ints(dagops::deepest_common_ancestors(&table, &revs(&inputs)).unwrap())
-                    .into_iter()
-                    .collect();
+            let deepest: BTreeSet<i32> = ints(
+                dagops::deepest_common_ancestors(&table, &revs(&inputs), &Uninterrupted).unwrap(),
+            )
+            .into_iter()
+            .collect();
             prop_assert!(deepest.is_subset(&heads));
             if heads.len() == 1 {
                 prop_assert_eq!(&deepest, &heads);
@@ -560,9 +564,11 @@ fn common_ancestors_match_oracle() {
 
             let mut with_null = revs(&inputs);
             with_null.push(NULL_REVISION);
-            prop_assert!(dagops::common_ancestors_heads(&table, &with_null)
-                .unwrap()
-                .is_empty());
+            prop_assert!(
+                dagops::common_ancestors_heads(&table, &with_null, &Uninterrupted)
+                    .unwrap()
+                    .is_empty()
+            );
             Ok(())
         })
         .unwrap();
@@ -661,8 +667,8 @@ fn corrupt_graphs_and_bad_input_give_errors_never_panics() {
                     let _ = missing.remove_ancestors_from(&mut set);
                     let _ = missing.bases_heads();
                 }
-                let _ = dagops::common_ancestors_heads(&g, &ra);
-                let _ = dagops::deepest_common_ancestors(&g, &rb);
+                let _ = dagops::common_ancestors_heads(&g, &ra, &Uninterrupted);
+                let _ = dagops::deepest_common_ancestors(&g, &rb, &Uninterrupted);
                 let _ = dagops::reachable_roots(&g, Revision(stoprev), &ra, &rb, true);
                 // Sets hold only small revisions: a set holding 0x7fffffff is legal but
                 // spans half a million pages, which would only slow this test down.
@@ -694,7 +700,7 @@ fn every_error_is_reachable() {
     );
     let out_of_range = RawGraph(vec![[-1, -1], [7, -1]]);
     assert_eq!(
-        dagops::common_ancestors_heads(&out_of_range, &revs(&[1, 0])),
+        dagops::common_ancestors_heads(&out_of_range, &revs(&[1, 0]), &Uninterrupted),
         Err(GraphError::ParentNotBelowChild {
             rev: Revision(1),
             parent: Revision(7)

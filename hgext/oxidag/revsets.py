@@ -23,7 +23,7 @@ from mercurial import error, revset, revsetlang, smartset
 
 from . import native
 from .compat import load_revset_predicates, revset_walkers
-from .smartsets import nativebaseset, nativefilteredset
+from .smartsets import nativebaseset, nativefilteredset, runslazily
 
 # --- arguments already evaluated ------------------------------------------
 
@@ -53,13 +53,20 @@ def _fallback(orig, repo, subset, evaluated, *order):
             del _evaluated[k]
 
 
-def tonative(repo, revs):
+def tonative(repo, revs, whole=True):
     """The revisions of a smartset (or list) as a native set, without making Python
     ints where possible; None if it holds what a native set cannot (nullrev, the
-    working directory)."""
+    working directory), or if reading it whole may run Mercurial code that its own
+    predicate would not (`runslazily`). With `whole` false (the caller's Mercurial
+    predicate consumes its argument only in part), also None for any lazy smartset
+    of Mercurial's (a filter too)."""
     own = getattr(revs, '_native', None)
     if own is not None:
         return own
+    if runslazily(revs) or (
+        not whole and not isinstance(revs, (smartset.baseset, smartset._spanset, list, set))
+    ):
+        return None
     RevisionSet = native._native.RevisionSet
     if isinstance(revs, smartset._spanset):
         if revs._start < 0:
@@ -132,7 +139,7 @@ def roots(orig, repo, subset, x):
     if not _served(repo):
         return orig(repo, subset, x)
     s = _argset(repo, x)
-    revs = tonative(repo, s)
+    revs = tonative(repo, s, whole=False)  # Mercurial's filters it lazily
     if revs is None:
         return _fallback(orig, repo, subset, [s])
     found = native._native.roots(repo.changelog.index, revs)
@@ -144,7 +151,8 @@ def children(orig, repo, subset, x):
     if not _wholerepo(repo, subset):
         return orig(repo, subset, x)
     s = _argset(repo, x)
-    revs = tonative(repo, s) if s else None
+    # Mercurial's asks for its minimum, then for members above it.
+    revs = tonative(repo, s, whole=False) if s else None
     if revs is None:
         return _fallback(orig, repo, subset, [s])
     cl = repo.changelog

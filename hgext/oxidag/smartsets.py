@@ -96,7 +96,13 @@ class _nativemembers:
 
 class nativeset(_nativemembers, smartset.abstractsmartset):
     """`generatorset(gen, iterasc)` whose generator is the native walk `walk()`,
-    run when the set is first consulted."""
+    run when the set is first consulted. Made as `nativeset(walk, iterasc)`, an
+    instance of the subclass for `iterasc`, named as Mercurial's."""
+
+    def __new__(cls, walk, iterasc):
+        if cls is nativeset:
+            cls = _nativesetasc if iterasc else _nativesetdesc
+        return super().__new__(cls)
 
     def __init__(self, walk, iterasc):
         self._walk = walk
@@ -144,6 +150,14 @@ class nativeset(_nativemembers, smartset.abstractsmartset):
     def __repr__(self):
         name = b'generatorsetasc' if self._iterasc else b'generatorsetdesc'
         return '<%s%s>' % (name.decode(), '+' if self._ascending else '-')
+
+
+class _nativesetasc(nativeset):
+    """A `nativeset` of an ascending walk (Mercurial's `_generatorsetasc`)."""
+
+
+class _nativesetdesc(nativeset):
+    """A `nativeset` of a descending walk (Mercurial's `_generatorsetdesc`)."""
 
 
 class nativefilteredset(_nativemembers, smartset.filteredset):
@@ -243,6 +257,21 @@ def _inorderof(left, members):
     return result
 
 
+def runslazily(revs):
+    """Whether consuming `revs` to its end runs Mercurial code lazily, code that may
+    raise where Mercurial, consuming only part of it, never looks: a generator of
+    Mercurial's (a walk from the working directory, say) anywhere in the smartset.
+    Sets whose members are known (basesets, spans, the native ones, filters and
+    unions of those) can be read whole."""
+    if isinstance(revs, (_nativemembers, smartset.baseset, smartset._spanset, list, set, tuple, range)):
+        return False
+    if isinstance(revs, smartset.filteredset):
+        return runslazily(revs._subset)
+    if isinstance(revs, smartset.addset):
+        return runslazily(revs._r1) or runslazily(revs._r2)
+    return True
+
+
 def install(extensions):
     """Wrap baseset's set operations; returns the name for `hg debugoxidag`."""
     extensions.wrapfunction(smartset.baseset, '_fastsetop', _basesetop)
@@ -262,6 +291,8 @@ def _revisions(revs):
 
 
 # `hg debugrevspec` prints type names: keep Mercurial's.
+_nativesetasc.__name__ = '_generatorsetasc'
+_nativesetdesc.__name__ = '_generatorsetdesc'
 nativefilteredset.__name__ = 'filteredset'
 nativeaddset.__name__ = 'addset'
 nativebaseset.__name__ = 'baseset'

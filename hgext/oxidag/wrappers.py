@@ -14,7 +14,7 @@ from mercurial import ancestor as ancestormod, dagop, repoview, revlog
 from mercurial.node import nullrev, wdirrev
 
 from . import native
-from .smartsets import nativeset
+from .smartsets import nativeset, runslazily
 from .compat import revset_walkers
 
 # The parents function revlog.headrevs(revs) hands to dagop.headrevs.
@@ -155,7 +155,12 @@ def descendants(orig, self, revs):
     if not revs or _unusual(self, revs, hidden=True):
         return orig(self, revs)
     native_set = native._native.descendants(self.index, revs, False, _filtered(self))
-    return iter(native_set)
+    return _generator(native_set)
+
+
+def _generator(revs):
+    """A generator over `revs`, as Mercurial's method returns one."""
+    yield from revs
 
 
 def heads(orig, self, start=None, stop=None):
@@ -271,8 +276,14 @@ def _depths(startdepth, stopdepth):
 
 def revancestors(orig, repo, revs, followfirst=False, startdepth=None, stopdepth=None, cutfunc=None):
     cl = repo.changelog
-    if cutfunc is not None or not _serves(cl) or (stopdepth is not None and stopdepth < 0):
-        # cutfunc is arbitrary Python; a negative stopdepth is Mercurial's error.
+    if (
+        cutfunc is not None
+        or not _serves(cl)
+        or (stopdepth is not None and stopdepth < 0)
+        or runslazily(revs)
+    ):
+        # cutfunc is arbitrary Python; a negative stopdepth is Mercurial's error;
+        # Mercurial's walk reads its input lazily, which a lazy input may need.
         return orig(repo, revs, followfirst, startdepth, stopdepth, cutfunc)
     revlist = list(revs)
     # Mercurial reads the parents of every start revision through the repoview.
@@ -291,8 +302,8 @@ def revancestors(orig, repo, revs, followfirst=False, startdepth=None, stopdepth
 
 def revdescendants(orig, repo, revs, followfirst, startdepth=None, stopdepth=None):
     cl = repo.changelog
-    if not _serves(cl) or (stopdepth is not None and stopdepth < 0):
-        # A negative stopdepth is Mercurial's error.
+    if not _serves(cl) or (stopdepth is not None and stopdepth < 0) or runslazily(revs):
+        # A negative stopdepth is Mercurial's error; a lazy input, see revancestors.
         return orig(repo, revs, followfirst, startdepth, stopdepth)
     revlist = list(revs)
     # Mercurial's descendant walks never read the parents of their start revisions.
