@@ -7,7 +7,7 @@ PYTHON  := $(VENV)/bin/python
 HG      := $(VENV)/bin/hg
 NATIVE  := hgext/oxidag/_native.so
 
-.PHONY: all venv build demo test test-install test-rust test-python test-backend test-older-hg lint bench clean bench-hg bench-hg-quick bench-parallel
+.PHONY: all venv build demo test test-install test-rust test-python test-backend test-older-hg test-soak lint bench clean bench-hg bench-hg-quick bench-parallel
 
 all: build
 
@@ -60,6 +60,14 @@ test-older-hg: build $(OLD_HG_VENV)/.installed
 
 test-install: venv
 	tests/test-install
+
+# The randomized and adversarial tests at length (make test runs them short): 20,000
+# random revsets per repository, 100,000 rounds of the memory check, with the
+# lifecycle and thread tests. About ten minutes; OXIDAG_SEED=N reruns a failure.
+test-soak: build
+	OXIDAG_GRAMMAR_COUNT=20000 OXIDAG_SOAK_ROUNDS=100000 OXIDAG_EXPECT_BACKEND=$(BACKEND) \
+		$(PYTHON) -m pytest -q tests/test_revset_grammar.py tests/test_adversarial.py \
+		tests/test_lifecycle.py tests/test_concurrency.py
 
 lint:
 	cargo fmt --check
