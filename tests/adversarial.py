@@ -204,6 +204,10 @@ VALID = {
     "canonicalorder": ("bool", lambda: True),
     "descending": ("bool", lambda: False),
     "stop": ("int", lambda: 5),
+    "path": ("text", lambda: "/nonexistent/oxidag-adversarial-cache"),
+    "source": ("bytes", lambda: b"a source"),
+    "install": ("bool", lambda: False),
+    "revisions": ("int", lambda: 5),
 }
 # Parameters named alike but of another kind in one function.
 PER_FUNCTION = {
@@ -216,7 +220,9 @@ PER_FUNCTION = {
 
 BAD = {"index": INDEXES, "revs": REVS, "queries": {**REVS, "pairs": [(1,)], "badpair": [("x", [1])]},
        "int": INTS, "bool": {"none": None, "str": "yes", "list": [1]},
-       "callable": {"int": 5}}
+       "callable": {"int": 5},
+       "text": {"none": None, "bytes": b"/tmp/x", "int": 3, "nul": "a\0b", "directory": "/", "huge": "x" * 100000},
+       "bytes": {"none": None, "str": "source", "int": 3, "list": [1, 2]}}
 
 # Functions left out: each changes process state the other cases rely on.
 STATEFUL = {"setthreads", "setthreshold", "setwarning"}

@@ -15,7 +15,8 @@
 //! - `Filtered`: `Revs` or `None` (the revisions a repoview hides);
 //! - `Queries`: an iterable of `(heads, common)` pairs of `Revs`;
 //! - `Int`, `OptInt`, `Bool`, `Size`, `OptSize`: ints (`i64`, `usize`), optional ints
-//!   and booleans; `Callable`: any object (called later), or `None`.
+//!   and booleans; `Callable`: any object (called later), or `None`;
+//! - `Text`: a `str`; `Bytes`: a `bytes`.
 //!
 //! The functions with `(index, *revs)` are listed apart (rust-cpython's argument parser
 //! has no `*args` after other parameters).
@@ -27,6 +28,7 @@ use hg_core::parallel::Parallelism;
 use hg_core::{dagops, Follow, GraphError, RevisionSet};
 
 use crate::args;
+use crate::dagcache;
 use crate::host::{detached, lock, ErrorKind, Host};
 use crate::index::{self, snapshot};
 use crate::objects::{filtered, report, revision, Origins, RevsArg, SetData};
@@ -86,6 +88,18 @@ macro_rules! native_functions {
                 /// Note that `index` was truncated in place (`revlog.strip`): every native
                 /// object that read what was cut raises from now on.
                 fn truncated(index: Index) = truncated;
+                /// Check the persistent DAG cache file at `path` against `index` (a
+                /// changelog's, `source` its identity when loaded) and, with `install`,
+                /// take its table: `(status, revisions, reason)`, status `valid`,
+                /// `in-memory` (already loaded: the file was not read), `absent` or
+                /// `invalid`.
+                fn dagcacheload(index: Index, path: Text, source: Bytes, install: Bool = true) = dagcacheload;
+                /// The bytes of a persistent DAG cache file for the first `revisions`
+                /// revisions of `index` (`source` its identity when loaded).
+                fn dagcachebytes(index: Index, source: Bytes, revisions: Int) = dagcachebytes;
+                /// Read the parents table of `index` now (a command server preloading a
+                /// repository): the number of revisions read.
+                fn warm(index: Index) = warm;
                 /// Why the C index can or cannot be read: `(status, abi)`.
                 fn capsulestatus() = capsulestatus;
                 /// Set the threads of the parallel kernels (0: one per core; 1: sequential).
@@ -383,6 +397,34 @@ pub fn truncated<H: Host>(h: H, index: Obj) -> Result<(), PyErr> {
     index::note_truncation(H::address(&index), len.min(index::MAX_REVISIONS) as usize);
     Ok(())
 }
+
+pub fn dagcacheload<H: Host>(
+    h: H,
+    index: Obj,
+    path: String,
+    source: Vec<u8>,
+    install: bool,
+) -> Result<(String, usize, String), PyErr> {
+    Ok(dagcache::load(h, &index, &path, &source, install)?.describe())
+}
+
+pub fn dagcachebytes<H: Host>(
+    h: H,
+    index: Obj,
+    source: Vec<u8>,
+    revisions: i64,
+) -> Result<Bytes, PyErr> {
+    let revisions = usize::try_from(revisions)
+        .map_err(|_| h.error(ErrorKind::Value, "revisions must be >= 0"))?;
+    dagcache::encode(h, &index, &source, revisions).map(Bytes)
+}
+
+pub fn warm<H: Host>(h: H, index: Obj) -> Result<usize, PyErr> {
+    Ok(snapshot(h, &index)?.len())
+}
+
+/// Bytes returned to Python as `bytes`.
+pub struct Bytes(pub Vec<u8>);
 
 pub fn capsulestatus<H: Host>(h: H) -> Result<(String, Option<i32>), PyErr> {
     Ok(h.capsule_status())

@@ -24,8 +24,9 @@ use std::sync::OnceLock;
 use cpython::_detail::ffi;
 use cpython::py_class::PythonObjectFromPyClassMacro;
 use cpython::{
-    exc, py_class, py_exception, py_module_initializer, CompareOp, ObjectProtocol, PyClone, PyDict,
-    PyList, PyModule, PyObject, PyResult, PySet, PyTuple, PyType, Python, PythonObject, ToPyObject,
+    exc, py_class, py_exception, py_module_initializer, CompareOp, ObjectProtocol, PyBytes,
+    PyClone, PyDict, PyList, PyModule, PyObject, PyResult, PySet, PyTuple, PyType, Python,
+    PythonObject, ToPyObject,
 };
 use hg_core::dagops::HeadsChange;
 use hg_core::parallel::SetOp;
@@ -33,9 +34,9 @@ use hg_core::{GraphError as CoreError, Revision};
 
 use crate::api::{self, ReplayedSet};
 use crate::args::ErrorArgs;
-use crate::capsule::{capi_status, CApi, CapiStatus};
+use crate::capsule::{capi_status, CApi, CapiStatus, ParentsSink};
 use crate::host::{ErrorKind, Host};
-use crate::index::{IndexReader, LoadError};
+use crate::index::{self, IndexReader, LoadError};
 use crate::objects::{AncestorsIter, LazyData, MissingData, RevsArg, SetData, SetIter};
 
 /// See [`crate::Obj`].
@@ -218,6 +219,29 @@ impl IndexReader for PyIndex<'_, '_> {
         }
     }
 
+    fn parents_range(
+        &self,
+        start: i32,
+        end: i32,
+        sink: &mut ParentsSink<'_, CoreError>,
+    ) -> Result<(), LoadError<PyErr>> {
+        match self.capi {
+            // Safety: GIL held; `obj` is an instance of the C index type; callers
+            // read within its length.
+            Some(capi) => unsafe {
+                index::parents_range_of_c_index(
+                    capi,
+                    self.obj.as_ptr().cast(),
+                    start,
+                    end,
+                    sink,
+                    || drop(PyErr::fetch(self.py)),
+                )
+            },
+            None => index::parents_one_by_one(self, start, end, sink),
+        }
+    }
+
     fn through_python(&self) -> bool {
         self.capi.is_none()
     }
@@ -273,6 +297,8 @@ macro_rules! kind {
     (Size) => { usize };
     (OptSize) => { Option<usize> };
     (Callable) => { Option<PyObject> };
+    (Text) => { String };
+    (Bytes) => { Vec<u8> };
 }
 
 /// An extracted argument as [`crate::api`] takes it.
@@ -298,7 +324,9 @@ as_is!(
     Option<i64>,
     bool,
     usize,
-    Option<usize>
+    Option<usize>,
+    String,
+    Vec<u8>
 );
 
 impl IntoArg for RevsIn {
@@ -338,7 +366,14 @@ macro_rules! to_py_object {
         })*
     };
 }
-to_py_object!(Vec<i32>, Vec<bool>, bool, usize, (String, Option<i32>));
+to_py_object!(
+    Vec<i32>,
+    Vec<bool>,
+    bool,
+    usize,
+    (String, Option<i32>),
+    (String, usize, String)
+);
 
 impl ToPython for () {
     fn to_python(self, py: Python<'_>) -> PyResult<PyObject> {
@@ -359,6 +394,12 @@ impl ToPython for Vec<SetData> {
             .map(|set| set.to_python(py))
             .collect::<PyResult<Vec<_>>>()?;
         Ok(PyList::new(py, &sets).into_object())
+    }
+}
+
+impl ToPython for api::Bytes {
+    fn to_python(self, py: Python<'_>) -> PyResult<PyObject> {
+        Ok(PyBytes::new(py, &self.0).into_object())
     }
 }
 

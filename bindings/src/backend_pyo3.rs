@@ -9,14 +9,14 @@ use pyo3::exceptions::{
 };
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyList, PySet, PyTuple, PyType};
+use pyo3::types::{PyBytes, PyList, PySet, PyTuple, PyType};
 use pyo3::IntoPyObjectExt;
 
 use crate::api::{self, ReplayedSet};
 use crate::args::ErrorArgs;
-use crate::capsule::{capi_status, CApi, CapiStatus};
+use crate::capsule::{capi_status, CApi, CapiStatus, ParentsSink};
 use crate::host::{ErrorKind, Host};
-use crate::index::{IndexReader, LoadError};
+use crate::index::{self, IndexReader, LoadError};
 use crate::objects::{AncestorsIter, LazyData, MissingData, RevsArg, SetData, SetIter};
 use hg_core::dagops::HeadsChange;
 use hg_core::parallel::SetOp;
@@ -192,6 +192,29 @@ impl IndexReader for PyIndex<'_, '_> {
         }
     }
 
+    fn parents_range(
+        &self,
+        start: i32,
+        end: i32,
+        sink: &mut ParentsSink<'_, CoreError>,
+    ) -> Result<(), LoadError<PyErr>> {
+        match self.capi {
+            // Safety: GIL held; `obj` is an instance of the C index type; callers
+            // read within its length.
+            Some(capi) => unsafe {
+                index::parents_range_of_c_index(
+                    capi,
+                    self.obj.as_ptr().cast(),
+                    start,
+                    end,
+                    sink,
+                    || drop(PyErr::fetch(self.obj.py())),
+                )
+            },
+            None => index::parents_one_by_one(self, start, end, sink),
+        }
+    }
+
     fn through_python(&self) -> bool {
         self.capi.is_none()
     }
@@ -251,6 +274,8 @@ macro_rules! kind {
     (Size) => { usize };
     (OptSize) => { Option<usize> };
     (Callable) => { Option<Py<PyAny>> };
+    (Text) => { String };
+    (Bytes) => { Vec<u8> };
 }
 
 /// An extracted argument as [`crate::api`] takes it.
@@ -276,7 +301,9 @@ as_is!(
     Option<i64>,
     bool,
     usize,
-    Option<usize>
+    Option<usize>,
+    String,
+    Vec<u8>
 );
 
 impl IntoArg for RevsIn {
@@ -316,7 +343,15 @@ macro_rules! into_py_any {
         })*
     };
 }
-into_py_any!(Vec<i32>, Vec<bool>, bool, usize, (), (String, Option<i32>));
+into_py_any!(
+    Vec<i32>,
+    Vec<bool>,
+    bool,
+    usize,
+    (),
+    (String, Option<i32>),
+    (String, usize, String)
+);
 
 impl ToPython for SetData {
     fn to_python(self, py: Python<'_>) -> PyResult<Py<PyAny>> {
@@ -331,6 +366,12 @@ impl ToPython for Vec<SetData> {
             .map(|set| set.to_python(py))
             .collect::<PyResult<Vec<_>>>()?;
         PyList::new(py, sets)?.into_py_any(py)
+    }
+}
+
+impl ToPython for api::Bytes {
+    fn to_python(self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        PyBytes::new(py, &self.0).into_py_any(py)
     }
 }
 

@@ -18,6 +18,10 @@ struct RevlogCapi {
     index_parents: unsafe extern "C" fn(*mut c_void, c_int, *mut c_int) -> c_int,
 }
 
+/// Revisions handed over at once by [`CApi::parents_range`]: large enough to keep
+/// the per-call cost negligible, small enough to stay in cache.
+const CHUNK: usize = 1 << 14;
+
 /// The only capsule ABI this module reads; any other is refused (never guessed).
 pub const SUPPORTED_ABI: i32 = 3;
 
@@ -85,6 +89,19 @@ pub unsafe fn capi_status() -> CapiStatus {
 #[derive(Debug)]
 pub struct PythonErrorSet;
 
+/// What receives parents read in bulk: chunks of consecutive revisions, with the
+/// first one's number; an error stops the read.
+pub type ParentsSink<'a, E> = dyn FnMut(i32, &[[i32; 2]]) -> Result<(), E> + 'a;
+
+/// Why [`CApi::parents_range`] stopped.
+#[derive(Debug)]
+pub enum RangeError<E> {
+    /// The index raised reading the parents of this revision.
+    Python(i32, PythonErrorSet),
+    /// The sink refused.
+    Sink(E),
+}
+
 impl CApi {
     #[inline]
     fn table(&self) -> &RevlogCapi {
@@ -134,6 +151,166 @@ impl CApi {
             // while the index is and unchanged.
             Some(unsafe { std::slice::from_raw_parts(ptr as *const u8, node_len) })
         }
+    }
+
+    /// The parents of revisions `start..end` appended to `out`, read straight from
+    /// the index's records where their layout is confirmed, through
+    /// [`CApi::parents`] elsewhere: the same values, an order of magnitude faster
+    /// (the first native call of a process reads every revision).
+    ///
+    /// Layout: in every revlog format Mercurial's C index reads (v1, v2,
+    /// changelog-v2), a record holds the first and second parents as big-endian
+    /// `i32` in the 8 bytes before the node, and the records of the revisions read
+    /// from disk lie at a fixed stride in one buffer the index keeps alive (an
+    /// inline revlog interleaves data, revisions added in memory live in another
+    /// buffer). The node pointers `index_node` gives tell the stride: where they are
+    /// at `first + rev * stride` (checked at both ends of the span, at every power of
+    /// two and at sampled points in between, and the parents read there checked
+    /// against `index_parents`), the span is read directly; the rest, and everything
+    /// when the check fails, through `index_parents`.
+    ///
+    /// # Safety
+    /// As for [`CApi::len`]; `end <= len(index)`. The GIL stays held throughout: the
+    /// index cannot change meanwhile.
+    pub unsafe fn parents_range<E>(
+        &self,
+        index: *mut c_void,
+        start: i32,
+        end: i32,
+        sink: &mut ParentsSink<'_, E>,
+    ) -> Result<(), RangeError<E>> {
+        let mut chunk = Vec::with_capacity(((end - start).max(0) as usize).min(CHUNK));
+        // Safety: per this function's contract.
+        let (direct_end, stride) = unsafe { self.direct_span(index, start, end) };
+        let mut from = start;
+        if direct_end > start {
+            // Safety: `direct_span` confirmed a record at `first + (rev - start) *
+            // stride` for every rev in `start..direct_end`, the node 20 bytes long and
+            // the parents in the 8 bytes before it, within one live buffer.
+            let first = unsafe { (self.table().index_node)(index, start as isize) } as *const u8;
+            for rev in start..direct_end {
+                let node = unsafe { first.offset((rev - start) as isize * stride) };
+                let read = |at: usize| {
+                    // Safety: see above; `at` is 8 or 4.
+                    let bytes = unsafe { std::ptr::read_unaligned(node.sub(at) as *const [u8; 4]) };
+                    i32::from_be_bytes(bytes)
+                };
+                chunk.push([read(8), read(4)]);
+                if chunk.len() == CHUNK {
+                    sink(from, &chunk).map_err(RangeError::Sink)?;
+                    from += chunk.len() as i32;
+                    chunk.clear();
+                }
+            }
+        }
+        for rev in direct_end.max(start)..end {
+            // Safety: per this function's contract.
+            let parents =
+                unsafe { self.parents(index, rev) }.map_err(|e| RangeError::Python(rev, e))?;
+            chunk.push(parents);
+            if chunk.len() == CHUNK {
+                sink(from, &chunk).map_err(RangeError::Sink)?;
+                from += chunk.len() as i32;
+                chunk.clear();
+            }
+        }
+        if !chunk.is_empty() {
+            sink(from, &chunk).map_err(RangeError::Sink)?;
+        }
+        Ok(())
+    }
+
+    /// The distance between the node pointers of `rev` and `rev + 1` (0 if either
+    /// has none).
+    ///
+    /// # Safety
+    /// As for [`CApi::len`].
+    unsafe fn stride(&self, index: *mut c_void, rev: i32) -> isize {
+        // Safety: per this function's contract; NULL past the end.
+        let (a, b) = unsafe {
+            (
+                (self.table().index_node)(index, rev as isize),
+                (self.table().index_node)(index, rev as isize + 1),
+            )
+        };
+        if a.is_null() || b.is_null() {
+            0
+        } else {
+            (b as isize).wrapping_sub(a as isize)
+        }
+    }
+
+    /// The end of the span from `start` whose records are confirmed at a fixed stride
+    /// (see [`CApi::parents_range`]), and the stride; `start` when none is.
+    ///
+    /// # Safety
+    /// As for [`CApi::len`]; `end <= len(index)`.
+    unsafe fn direct_span(&self, index: *mut c_void, start: i32, end: i32) -> (i32, isize) {
+        // Safety: per this function's contract.
+        let stride = unsafe { self.stride(index, start) };
+        // A record holds at least the parents and a 20-byte node.
+        if end - start < 2 || stride < 28 {
+            return (start, stride);
+        }
+        let node_of = |rev: i32| {
+            // Safety: per this function's contract; NULL past the end.
+            unsafe { (self.table().index_node)(index, rev as isize) }
+        };
+        let first = node_of(start) as isize;
+        let at_stride = |rev: i32| {
+            let node = node_of(rev);
+            !node.is_null() && node as isize == first.wrapping_add((rev - start) as isize * stride)
+        };
+        // Revisions added in memory, if any, follow those read from disk, in another
+        // buffer: the stride holds on a prefix; find where it stops.
+        let (mut good, mut bad) = (start, end);
+        if at_stride(end - 1) {
+            good = end - 1;
+        } else {
+            bad = end - 1;
+        }
+        while bad - good > 1 {
+            let mid = good + (bad - good) / 2;
+            if at_stride(mid) {
+                good = mid;
+            } else {
+                bad = mid;
+            }
+        }
+        let span_end = good + 1;
+        // Check points over the span: every power of two, and an even spread.
+        let span = (span_end - start) as i64;
+        let mut checks: Vec<i64> = (0..32)
+            .map(|k| (1i64 << k) - 1)
+            .take_while(|&i| i < span)
+            .collect();
+        checks.extend((0..64).map(|i| (span - 1) * i / 63));
+        for offset in checks {
+            let rev = start + offset as i32;
+            if !at_stride(rev) {
+                return (start, stride);
+            }
+            let node = node_of(rev) as *const u8;
+            // Safety: the record of `rev` holds its parents in the 8 bytes before its
+            // node; what they read is compared with what `index_parents` says.
+            let read = unsafe {
+                [
+                    i32::from_be_bytes(std::ptr::read_unaligned(node.sub(8) as *const [u8; 4])),
+                    i32::from_be_bytes(std::ptr::read_unaligned(node.sub(4) as *const [u8; 4])),
+                ]
+            };
+            // Safety: per this function's contract.
+            match unsafe { self.parents(index, rev) } {
+                Ok(parents) if parents == read => {}
+                Ok(_) => return (start, stride),
+                Err(PythonErrorSet) => {
+                    // Safety: GIL held; the failed call left an exception to drop.
+                    unsafe { PyErr_Clear() };
+                    return (start, stride);
+                }
+            }
+        }
+        (span_end, stride)
     }
 
     /// The parents of `rev`; an error leaves a Python exception set (IndexError out

@@ -28,6 +28,7 @@ use std::sync::{Arc, Mutex};
 
 use hg_core::{GraphError, ParentsTable, Revision};
 
+use crate::capsule::{CApi, ParentsSink, RangeError};
 use crate::host::{lock, ErrorKind, Host, ReadingIndex, STRIPPED_MESSAGE};
 use crate::{Obj, PyErr};
 
@@ -50,11 +51,73 @@ pub trait IndexReader {
     fn node_is(&self, rev: i32, expected: &[u8]) -> Result<bool, Self::Error> {
         Ok(self.node(rev)?.as_deref() == Some(expected))
     }
-    /// Whether reading goes through Python (slow enough to poll for Ctrl-C while
-    /// copying, and to check only cheap things on hot paths).
+    /// The parents of `start..end`, handed to `sink` in order, in chunks of
+    /// consecutive revisions with the first one's number (`sink` refusing stops the
+    /// read). Readers that read many revisions faster than one at a time should; this
+    /// one asks [`IndexReader::parents`] for each, and looks at Python's signals now
+    /// and then (a large index read through Python takes seconds).
+    fn parents_range(
+        &self,
+        start: i32,
+        end: i32,
+        sink: &mut ParentsSink<'_, GraphError>,
+    ) -> Result<(), LoadError<Self::Error>> {
+        parents_one_by_one(self, start, end, sink)
+    }
+    /// Whether reading goes through Python (slow enough to check only cheap things on
+    /// hot paths).
     fn through_python(&self) -> bool;
     /// Run Python's pending signal handlers (Ctrl-C while a large index is read).
     fn check_signals(&self) -> Result<(), Self::Error>;
+}
+
+/// [`IndexReader::parents_range`] one revision at a time.
+pub fn parents_one_by_one<R: IndexReader + ?Sized>(
+    reader: &R,
+    start: i32,
+    end: i32,
+    sink: &mut ParentsSink<'_, GraphError>,
+) -> Result<(), LoadError<R::Error>> {
+    let mut from = start;
+    while from < end {
+        reader.check_signals().map_err(LoadError::Reader)?;
+        let to = end.min(from.saturating_add(SIGNAL_POLL_REVISIONS as i32));
+        let chunk = (from..to)
+            .map(|rev| reader.parents(rev))
+            .collect::<Result<Vec<_>, _>>()?;
+        sink(from, &chunk)?;
+        from = to;
+    }
+    Ok(())
+}
+
+/// [`IndexReader::parents_range`] of Mercurial's C index (see
+/// [`CApi::parents_range`]); `clear` drops the Python exception the index raised for
+/// a corrupt parent, reported as `ParentOutOfRange`.
+///
+/// # Safety
+/// As for [`CApi::parents_range`].
+pub unsafe fn parents_range_of_c_index<E>(
+    capi: &CApi,
+    index: *mut std::ffi::c_void,
+    start: i32,
+    end: i32,
+    sink: &mut ParentsSink<'_, GraphError>,
+    clear: impl FnOnce(),
+) -> Result<(), LoadError<E>> {
+    // Safety: per this function's contract.
+    match unsafe { capi.parents_range(index, start, end, sink) } {
+        Ok(()) => Ok(()),
+        Err(RangeError::Sink(e)) => Err(LoadError::Graph(e)),
+        Err(RangeError::Python(rev, _)) => {
+            // The C index refuses a parent beyond its end (ValueError): the same
+            // corruption Python-level reading reports, as a graph error.
+            clear();
+            Err(LoadError::Graph(GraphError::ParentOutOfRange(Revision(
+                rev,
+            ))))
+        }
+    }
 }
 
 /// Why a table could not be loaded.
@@ -140,7 +203,7 @@ pub enum Check {
 }
 
 /// The sampled positions of an index of `len` revisions, highest first.
-fn sample_positions(len: usize) -> Vec<usize> {
+pub fn sample_positions(len: usize) -> Vec<usize> {
     let mut positions: Vec<usize> = (len.saturating_sub(16)..len).rev().collect();
     let mut distance = 32;
     while distance <= len {
@@ -287,19 +350,36 @@ impl Snapshot {
         let growing = Arc::make_mut(&mut table);
         // A length is only a claim: reserve what it says if that can be had, else
         // grow as entries are actually read.
-        let _ = growing.try_reserve(len - start);
-        for rev in start..len {
-            if reader.through_python() && (rev - start) % SIGNAL_POLL_REVISIONS == 0 {
-                reader.check_signals().map_err(LoadError::Reader)?;
-            }
-            let parents = reader.parents(rev as i32)?;
-            if parents.iter().any(|&p| p < -1 || p as i64 >= len as i64) {
-                return Err(GraphError::ParentOutOfRange(Revision(rev as i32)).into());
-            }
-            growing.push([Revision(parents[0]), Revision(parents[1])])?;
+        if growing.try_reserve(len - start).is_ok() {
+            crate::memory::advise_huge_pages(growing);
         }
+        reader.parents_range(start as i32, len as i32, &mut |first, chunk| {
+            growing.extend_checked(chunk).map_err(|error| match error {
+                // A parent beyond the index is a corrupt index (as the C index reports
+                // it); one not below its child but within, a corrupt graph.
+                GraphError::ParentNotBelowChild { rev, parent }
+                    if parent.0 < -1 || parent.0 as i64 >= len as i64 =>
+                {
+                    debug_assert!(rev.0 >= first);
+                    GraphError::ParentOutOfRange(rev)
+                }
+                error => error,
+            })
+        })?;
         let identity =
             Identity::read(reader, key, len, truncations_seen).map_err(LoadError::Reader)?;
+        Ok(Snapshot { table, identity })
+    }
+
+    /// A table obtained otherwise (a persistent cache) for the first `table.len()`
+    /// revisions of the index at `key`, checked by the caller: its identity is read
+    /// from the index now.
+    pub fn from_table<R: IndexReader>(
+        reader: &R,
+        key: usize,
+        table: Arc<ParentsTable>,
+    ) -> Result<Snapshot, R::Error> {
+        let identity = Identity::read(reader, key, table.len(), truncations_so_far())?;
         Ok(Snapshot { table, identity })
     }
 
@@ -418,6 +498,17 @@ pub fn snapshot<H: Host>(h: H, index: &Obj) -> Result<Snapshot, PyErr> {
         let _unused = lock(h, &CACHE).store(key, h.clone_ref(index), snapshot.clone());
     }
     Ok(snapshot)
+}
+
+/// The table the cache holds for `index`, if any (without checking or extending it).
+pub fn cached_snapshot<H: Host>(h: H, index: &Obj) -> Option<Snapshot> {
+    let (found, _unused) = lock(h, &CACHE).lookup(H::address(index), |o| h.only_referent(o));
+    found
+}
+
+/// Keep `snapshot`, checked by the caller, as the table of `index`.
+pub fn install_snapshot<H: Host>(h: H, index: &Obj, snapshot: Snapshot) {
+    let _unused = lock(h, &CACHE).store(H::address(index), h.clone_ref(index), snapshot);
 }
 
 /// The number of indexes whose tables the cache keeps (for tests of its bounds).

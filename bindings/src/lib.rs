@@ -9,8 +9,10 @@
 //! - [`capsule`]: Mercurial's C index through its capsule (the only `unsafe` reading).
 //! - [`index`]: parents tables copied from an index, their identity and cache, and the
 //!   truncations the extension reports.
+//! - [`dagcache`]: the persistent DAG cache (a changelog's table kept in a file).
 //! - [`args`]: what a Python argument may be, and the arguments of `GraphError`.
 //! - [`pool`]: the process's thread pool and its settings.
+//! - [`memory`]: huge-page advice for large tables.
 //! - [`ops`]: computations on tables, without Python.
 //! - [`objects`]: the state and methods of the Python classes.
 //! - [`api`]: the module's functions, described once as a table each backend expands.
@@ -24,8 +26,10 @@ compile_error!("choose a backend: build with feature `pyo3` or `cpython`");
 pub mod api;
 pub mod args;
 pub mod capsule;
+pub mod dagcache;
 pub mod host;
 pub mod index;
+pub mod memory;
 pub mod objects;
 pub mod ops;
 pub mod pool;

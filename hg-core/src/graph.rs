@@ -153,6 +153,59 @@ impl ParentsTable {
         Ok(())
     }
 
+    /// Append the next revisions, `pairs[i]` the parents of the `i`th; each checked as
+    /// [`ParentsTable::push`] does, in one tight loop (a million revisions are read at
+    /// a process's first native call). On error nothing of `pairs` is kept.
+    pub fn extend_checked(&mut self, pairs: &[[i32; 2]]) -> Result<(), GraphError> {
+        let first = self.parents.len();
+        let mut bad = None;
+        for (i, &[p1, p2]) in pairs.iter().enumerate() {
+            let rev = (first + i) as i32;
+            // Both parents in [-1, rev): one unsigned comparison each.
+            if (p1.wrapping_add(1) as u32) > rev as u32 || (p2.wrapping_add(1) as u32) > rev as u32
+            {
+                bad = Some(i);
+                break;
+            }
+        }
+        if let Some(i) = bad {
+            let rev = Revision((first + i) as i32);
+            let [p1, p2] = pairs[i];
+            let parent = if p1 >= rev.0 || p1 < -1 { p1 } else { p2 };
+            return Err(GraphError::ParentNotBelowChild {
+                rev,
+                parent: Revision(parent),
+            });
+        }
+        self.parents
+            .extend(pairs.iter().map(|&[p1, p2]| [Revision(p1), Revision(p2)]));
+        Ok(())
+    }
+
+    /// [`ParentsTable::extend_checked`] from records of 8 bytes, the first and second
+    /// parents as little-endian `i32` (the on-disk form, [`crate::table_file`]):
+    /// decoded, checked and appended in one pass. `records.len()` is a multiple of 8.
+    pub fn extend_checked_le(&mut self, records: &[u8]) -> Result<(), GraphError> {
+        let first = self.parents.len();
+        let word =
+            |r: &[u8], at: usize| i32::from_le_bytes([r[at], r[at + 1], r[at + 2], r[at + 3]]);
+        for (i, record) in records.chunks_exact(8).enumerate() {
+            let rev = (first + i) as i32;
+            let (p1, p2) = (word(record, 0), word(record, 4));
+            if (p1.wrapping_add(1) as u32) > rev as u32 || (p2.wrapping_add(1) as u32) > rev as u32
+            {
+                self.parents.truncate(first);
+                let parent = if p1 >= rev || p1 < -1 { p1 } else { p2 };
+                return Err(GraphError::ParentNotBelowChild {
+                    rev: Revision(rev),
+                    parent: Revision(parent),
+                });
+            }
+            self.parents.push([Revision(p1), Revision(p2)]);
+        }
+        Ok(())
+    }
+
     /// Keep only the first `len` revisions (a strip).
     pub fn truncate(&mut self, len: usize) {
         self.parents.truncate(len);
@@ -161,6 +214,18 @@ impl ParentsTable {
     /// Reserve room for `additional` more revisions.
     pub fn reserve(&mut self, additional: usize) {
         self.parents.reserve(additional);
+    }
+
+    /// Where the room reserved for further revisions lies, as `(address, bytes)`:
+    /// callers that fill a large table may advise the kernel about that memory (huge
+    /// pages) before the first write to it. Plain integers: nothing can be done
+    /// through them but telling the kernel.
+    pub fn spare_region(&self) -> (usize, usize) {
+        let end_of_used = self.parents.as_ptr() as usize + self.parents.len() * 8;
+        (
+            end_of_used,
+            (self.parents.capacity() - self.parents.len()) * 8,
+        )
     }
 
     /// Reserve room for `additional` more revisions if that much memory can be had.
@@ -235,6 +300,19 @@ mod tests {
         );
         table.truncate(1);
         assert_eq!(table.len(), 1);
+        // Many at once, checked alike; nothing kept from a bad batch.
+        assert_eq!(table.extend_checked(&[[0, -1], [1, 0], [-1, -1]]), Ok(()));
+        assert_eq!(table.len(), 4);
+        for bad in [[5, -1], [-1, 9], [-2, 0], [i32::MIN, -1], [i32::MAX, -1]] {
+            assert!(matches!(
+                table.extend_checked(&[[0, 1], bad]),
+                Err(GraphError::ParentNotBelowChild {
+                    rev: Revision(5),
+                    ..
+                })
+            ));
+            assert_eq!(table.len(), 4);
+        }
     }
 
     struct Corrupt;

@@ -8,6 +8,7 @@
 //! - [`dagops`]: stateless set functions (heads, roots, descendants, `x::y`, gca, ...).
 //! - [`parallel`]: rayon kernels for what splits, behind size thresholds.
 //! - [`interrupt`]: how long computations are told to stop (Ctrl-C).
+//! - [`table_file`]: the on-disk form of a parents table (a persistent DAG cache).
 //!
 //! Every algorithm relies on parents being below their children (Mercurial's revision
 //! numbering is topological) and returns `GraphError::ParentNotBelowChild` otherwise.
@@ -21,6 +22,7 @@ pub mod graph;
 pub mod interrupt;
 pub mod parallel;
 pub mod revision;
+pub mod table_file;
 #[doc(hidden)]
 pub mod testing;
 

@@ -10,7 +10,8 @@ Whatever the native module cannot serve falls back to Mercurial's own code.
 
 A lazy ancestor set or revset result computed natively stays valid when the
 repository grows; after a strip of the revisions it was computed on, it raises
-``RuntimeError`` rather than answer for a graph that is gone.
+``RuntimeError`` rather than answer for a graph that is gone (also the next item
+of an iteration under way). Long native work stops on Ctrl-C.
 
 ``hg debugoxidag`` shows which backend runs (pyo3, cpython, or the Python
 fallback), why, and which hooks are active; ``--debug`` output says so when
@@ -24,12 +25,18 @@ Configuration (read from the user and system configuration, and ``--config``)::
   # python: always Mercurial's code
   mode = auto
   # threads of the parallel kernels (heads of large sets, children, set
-  # algebra, batches of queries): 0 = one per core, 1 = sequential.
-  # The environment variable OXIDAG_THREADS overrides it.
+  # algebra, batches of queries): 0 = one per core, 1 = sequential, at
+  # most 1024. The environment variable OXIDAG_THREADS overrides it.
   threads = 0
   # inputs smaller than this (revisions, or members of a set) are handled
-  # on one thread: splitting them costs more than it saves (default 65536)
+  # on one thread: splitting them costs more than it saves (at least 1)
   parallel-threshold = 65536
+  # keep the changelog's parents in .hg/cache (oxidag-dag-v1), so that a
+  # command's first native answer does not read the whole changelog
+  dag-cache = yes
+
+A value that is not a number within bounds is reported in one warning line
+naming the option, and the default is used.
 
 Work on Rust-owned data runs with Python's GIL released, so other Python
 threads (hgweb, command servers) run meanwhile.
@@ -44,12 +51,16 @@ from mercurial import (
     dispatch,
     error,
     extensions,
+    localrepo,
     pycompat,
     registrar,
+    repocache,
     util,
 )
 
-from . import native, revsets, smartsets, wrappers
+from mercurial.interfaces import repository
+
+from . import dagcache, native, revsets, smartsets, wrappers
 
 testedwith = b'6.9.5 7.2.4'
 minimumhgversion = b'6.9'
@@ -64,6 +75,7 @@ configitem = registrar.configitem(configtable)
 configitem(b'oxidag', b'mode', default=b'auto')
 configitem(b'oxidag', b'threads', default=0)
 configitem(b'oxidag', b'parallel-threshold', default=65536)
+configitem(b'oxidag', b'dag-cache', default=True)
 
 MODES = (b'auto', b'native', b'python')
 # The bounds of the numeric options (the native module refuses beyond).
@@ -88,15 +100,39 @@ def extsetup(ui):
         native._native.setthreads(_threads(ui))
         native._native.setthreshold(_intoption(ui, b'parallel-threshold', 1, 2**63 - 1))
         native._native.setwarning(lambda message: ui.warn(b'oxidag: %s\n' % message.encode()))
+        dagcache.enabled = ui.configbool(b'oxidag', b'dag-cache')
         _hooks[:] = (
             wrappers.install(extensions)
             + revsets.install(extensions)
             + smartsets.install(extensions)
+            + dagcache.install(extensions)
         )
+        extensions.wrapfunction(localrepo.localrepository, 'updatecaches', _updatecaches)
+        extensions.wrapfunction(repocache, '_warmupcache', _warmupcache)
+        _hooks.extend([b'localrepo.updatecaches (DAG cache)', b'repocache._warmupcache (chg)'])
     if native._native is None and mode == b'auto':
         # Only an unexpected fallback is worth a line: Mercurial's own test suite
         # runs commands with --debug and captures their output.
         ui.debug(b'oxidag: falling back to Mercurial: %s\n' % native.reason())
+
+
+def _updatecaches(orig, repo, *args, **kwargs):
+    """`hg debugupdatecaches` (and Mercurial's own calls warming every cache)
+    writes the persistent DAG cache too."""
+    result = orig(repo, *args, **kwargs)
+    full = kwargs.get('full') or (len(args) > 1 and args[1])
+    if full or kwargs.get('caches') == repository.CACHES_ALL:
+        dagcache.update(repo)
+    return result
+
+
+def _warmupcache(orig, repo):
+    """A command server preloading a repository (`cmdserver.max-repo-cache`) loads
+    the changelog's parents table too: its forked workers inherit it."""
+    orig(repo)
+    cl = repo.changelog
+    if native.servesrevlog(cl):
+        native._native.warm(cl.index)
 
 
 def _refuse_without_native(orig, *args, **kwargs):
@@ -157,6 +193,9 @@ def debugoxidag(ui, repo=None, **opts):
                 b'served natively' if native.serves(index) else b"Mercurial's code",
             )
         )
+        if native.active():
+            path, state = dagcache.describe(repo)
+            ui.write(b'dag cache: %s: %s\n' % (path, state))
     ui.write(b'hooks: %d active\n' % len(_hooks))
     for hook in _hooks:
         ui.write(b'  %s\n' % hook)

@@ -20,21 +20,22 @@ mode = b'auto'
 _served_types = {}
 
 
-def _index_types():
-    types = []
+def _is_index_type(kind):
+    """Whether `kind` is Mercurial's C or pure-Python index type (or a subclass)."""
     try:
         from mercurial.cext import parsers as cparsers
 
-        types.append(cparsers.index)
+        if issubclass(kind, cparsers.index):
+            return True
     except ImportError:
         pass
+    if 'pure' not in (getattr(kind, '__module__', '') or ''):
+        return False
+    # Imported only for a pure-Python index (HGMODULEPOLICY=py): it costs a
+    # module import that a C install never needs.
     from mercurial.pure import parsers as pparsers
 
-    types.append(pparsers.BaseIndexObject)
-    return tuple(types)
-
-
-_index_types_cache = []
+    return issubclass(kind, pparsers.BaseIndexObject)
 
 
 def backend():
@@ -68,6 +69,20 @@ def active():
     return _native is not None and mode != b'python'
 
 
+def servesrevlog(rlog):
+    """Whether the native module answers for this revlog; before its first answer
+    for a changelog, the persistent DAG cache is consulted (see dagcache.py)."""
+    if not serves(rlog.index):
+        return False
+    attrs = rlog.__dict__
+    if '_oxidag_source' in attrs and '_oxidag_prepared' not in attrs:
+        attrs['_oxidag_prepared'] = True
+        from . import dagcache  # imported here: it imports this module
+
+        dagcache.prepare(rlog)
+    return True
+
+
 def serves(index):
     """Whether the native module answers for this index (C or pure-Python index)."""
     if not active():
@@ -77,10 +92,7 @@ def serves(index):
     if served is None:
         # Mercurial's C and pure indexes answer len() and index[rev] with parents at
         # positions 5 and 6; anything else (Rust InnerRevlog indexes) stays Mercurial's.
-        module = getattr(kind, '__module__', '') or ''
-        if not _index_types_cache:
-            # Looked up on first use, not at import: `hg` startup stays cheap.
-            _index_types_cache.append(_index_types())
-        served = 'parsers' in module and issubclass(kind, _index_types_cache[0])
+        # Decided on first use, not at import: `hg` startup stays cheap.
+        served = 'parsers' in (getattr(kind, '__module__', '') or '') and _is_index_type(kind)
         _served_types[kind] = served
     return served

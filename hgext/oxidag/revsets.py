@@ -84,7 +84,7 @@ def tonative(repo, revs, whole=True):
 
 
 def _served(repo):
-    return native.serves(repo.changelog.index)
+    return native.servesrevlog(repo.changelog)
 
 
 def _wholerepo(repo, subset):

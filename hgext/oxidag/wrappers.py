@@ -27,7 +27,7 @@ C_GCA_CAPACITY = 24
 
 
 def _serves(rlog):
-    return native.serves(rlog.index)
+    return native.servesrevlog(rlog)
 
 
 def _filtered(rlog):

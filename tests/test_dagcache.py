@@ -1,0 +1,220 @@
+"""The persistent DAG cache (.hg/cache/oxidag-dag-v1) as users meet it: written at a
+first native answer, used by the next commands, and never trusted without checking:
+truncated, corrupt, foreign, future-version or stale files (after a strip, a strip
+then commits back to the same length, another process appending) are ignored, the
+answers stay Mercurial's, and the file is rewritten; concurrent writers leave a
+whole file; a read-only repository works and gets no file."""
+
+import os
+import random
+import shutil
+import struct
+import subprocess
+import zlib
+
+import pytest
+
+from conftest import hg, make_repo, random_dag
+
+CACHE = os.path.join(".hg", "cache", "oxidag-dag-v1")
+# Revsets whose answers depend on every parent: a wrong table would show.
+EXPRS = ["heads(all())", "roots(all())", "only(tip, 100)", "ancestor(tip, 1500)", "merge() and 2000:",
+         "children(1000)", "max(ancestors(tip) - ancestors(1200))", "heads(::2500)", "2500::"]
+
+
+@pytest.fixture(scope="module")
+def base(tmp_path_factory):
+    """3000 random revisions: too large for an inline changelog, so cached."""
+    return make_repo(tmp_path_factory.mktemp("dagcache") / "repo", random_dag(random.Random(31), 3000))
+
+
+@pytest.fixture
+def repo(base, tmp_path):
+    path = tmp_path / "repo"
+    shutil.copytree(base, path)
+    return path
+
+
+DUMP = os.path.join(os.path.dirname(os.path.abspath(__file__)), "revsetdump.py")
+
+
+def answers(path, extension=True, config=()):
+    """Every expression's answer, in one process (tests/revsetdump.py)."""
+    from conftest import HG_ENV
+    import sys
+
+    env = dict(HG_ENV)
+    if config:
+        env["HGRCPATH"] = str(path / ".hg" / "test-hgrc")
+        with open(env["HGRCPATH"], "w") as f:
+            for item in config:
+                section, rest = item.split(".", 1)
+                key, value = rest.split("=", 1)
+                f.write("[%s]\n%s = %s\n" % (section, key, value))
+    proc = subprocess.run([sys.executable, DUMP, str(path), "auto" if extension else "none"],
+                          input="".join(e + "\n" for e in EXPRS).encode(), env=env, capture_output=True)
+    assert proc.returncode == 0, proc.stderr.decode()
+    # Per expression: its smartset's repr, its members, len, first and last.
+    return proc.stdout.split(b"\n== ")
+
+
+def state(path):
+    out = hg("debugoxidag", cwd=path).stdout.decode()
+    return [line for line in out.splitlines() if line.startswith("dag cache:")][0].split(": ", 2)[2]
+
+
+def test_written_at_first_use_then_used(repo, native):
+    assert not os.path.exists(repo / CACHE)
+    assert state(repo) == "absent"
+    expected = answers(repo, extension=False)
+    assert all(b"\nlen 0 " not in e and b"error" not in e for e in expected)
+    assert answers(repo) == expected
+    assert state(repo) == "valid, 3000 revisions"
+    mtime = os.stat(repo / CACHE).st_mtime_ns
+    assert answers(repo) == expected
+    assert os.stat(repo / CACHE).st_mtime_ns == mtime, "a valid file was rewritten"
+
+
+def test_disabled_by_config(repo, native):
+    assert answers(repo, config=["oxidag.dag-cache=no"]) == answers(repo, extension=False)
+    assert not os.path.exists(repo / CACHE)
+    out = hg("debugoxidag", cwd=repo, config=["oxidag.dag-cache=no"]).stdout.decode()
+    assert "disabled by oxidag.dag-cache" in out
+
+
+def reseal(data):
+    """`data` with its checksum made right again (to reach the checks behind it)."""
+    body = data[:-4]
+    return body + struct.pack("<I", zlib.crc32(body) & 0xFFFFFFFF)
+
+
+def corruptions(data):
+    header_end = 8 + 4 + 4 + 8
+    source_len = struct.unpack("<I", data[header_end:header_end + 4])[0]
+    samples_at = header_end + 4 + source_len + 8
+    return {
+        "empty": b"",
+        "truncated-header": data[:20],
+        "truncated-middle": data[: len(data) // 2],
+        "truncated-last-byte": data[:-1],
+        "one-more-byte": data + b"\0",
+        "flipped-magic": b"X" + data[1:],
+        "flipped-source": data[: header_end + 5] + bytes([data[header_end + 5] ^ 1]) + data[header_end + 6:],
+        "flipped-sample": data[:samples_at + 6] + bytes([data[samples_at + 6] ^ 1]) + data[samples_at + 7:],
+        "flipped-parent": data[:-100] + bytes([data[-100] ^ 4]) + data[-99:],
+        "flipped-checksum": data[:-1] + bytes([data[-1] ^ 1]),
+        "future-version": reseal(data[:8] + struct.pack("<I", 2) + data[12:]),
+        "other-kind": reseal(data[:12] + struct.pack("<I", 9) + data[16:]),
+        "huge-length": reseal(data[:16] + struct.pack("<Q", 2**62) + data[24:]),
+        "garbage": os.urandom(len(data)),
+    }
+
+
+def test_every_corruption_is_ignored_and_replaced(repo, native):
+    expected = answers(repo, extension=False)
+    assert answers(repo) == expected
+    good = (repo / CACHE).read_bytes()
+    for name, data in corruptions(good).items():
+        (repo / CACHE).write_bytes(data)
+        assert state(repo).startswith("invalid: ") or (name == "empty" and state(repo).startswith("invalid")), name
+        assert answers(repo) == expected, name
+        assert state(repo) == "valid, 3000 revisions", name
+        assert (repo / CACHE).read_bytes() == good, name
+
+
+def test_a_foreign_file_is_ignored(repo, tmp_path, native):
+    # Another repository's cache, of the same size even: its source and nodes differ.
+    other = make_repo(tmp_path / "other", random_dag(random.Random(32), 3000))
+    answers(other)
+    shutil.copy(other / CACHE, repo / CACHE)
+    assert state(repo) == "invalid: the changelog changed since it was written"
+    assert answers(repo) == answers(repo, extension=False)
+
+
+def test_stale_after_strip_regrowth_and_appends_by_others(repo, native):
+    answers(repo)
+    assert state(repo).startswith("valid")
+    # Strip the top, commit back to the same length: same length, other nodes.
+    hg("debugstrip", "--no-backup", "-r", "2990", cwd=repo, extension=False, config=["extensions.strip="])
+    assert state(repo).startswith("invalid: the changelog changed")
+    assert answers(repo) == answers(repo, extension=False)
+    hg("update", "-q", "tip", cwd=repo, extension=False)
+    left = len(hg("log", "-r", "all()", "-T", "x", cwd=repo).stdout)
+    assert left < 3000
+    for i in range(3000 - left):
+        (repo / "f").write_text(str(i))
+        hg("commit", "-q", "-A", "-m", "regrow %d" % i, cwd=repo, extension=False)
+    assert len(hg("log", "-r", "all()", "-T", "x", cwd=repo).stdout) == 3000
+    assert state(repo).startswith("invalid: the changelog changed")
+    assert answers(repo) == answers(repo, extension=False)
+    assert state(repo).startswith("valid")
+    # Another process (without oxidag) appends: the file no longer describes it.
+    (repo / "f").write_text("more")
+    hg("commit", "-q", "-m", "appended", cwd=repo, extension=False)
+    assert state(repo).startswith("invalid")
+    assert answers(repo) == answers(repo, extension=False)
+    assert state(repo) == "valid, 3001 revisions"
+
+
+def test_concurrent_writers_leave_a_whole_file(repo, native):
+    from conftest import EXTENSION, HG, HG_ENV
+
+    expected = answers(repo, extension=False)
+    cmd = [HG, "--config", "extensions.oxidag=%s" % EXTENSION, "log", "-r", EXPRS[0], "-T", "{rev} "]
+    for round in range(3):
+        (repo / "f").write_text(str(round))
+        hg("commit", "-q", "-A", "-m", "round %d" % round, cwd=repo, extension=False)
+        expected = answers(repo, extension=False)
+        want = hg("log", "-r", EXPRS[0], "-T", "{rev} ", cwd=repo, extension=False).stdout
+        procs = [subprocess.Popen(cmd, cwd=repo, env=HG_ENV, stdout=subprocess.PIPE) for _ in range(4)]
+        outputs = [p.communicate()[0] for p in procs]
+        assert outputs == [want] * 4
+        assert state(repo).startswith("valid"), round
+        assert answers(repo) == expected
+
+
+def test_a_read_only_repository_works_and_gets_no_file(repo, native):
+    cache_dir = repo / ".hg" / "cache"
+    cache_dir.mkdir(exist_ok=True)
+    if os.geteuid() == 0:
+        # root writes anywhere chmod forbids; an immutable directory it cannot.
+        if subprocess.run(["chattr", "+i", str(cache_dir)], capture_output=True).returncode != 0:
+            pytest.skip("cannot make the cache directory read-only for root here (no chattr)")
+        undo = ["chattr", "-i", str(cache_dir)]
+    else:
+        os.chmod(cache_dir, 0o555)
+        undo = ["chmod", "755", str(cache_dir)]
+    try:
+        proc = hg("log", "-r", EXPRS[0], "-T", "{rev} ", cwd=repo)
+        want = hg("log", "-r", EXPRS[0], "-T", "{rev} ", cwd=repo, extension=False).stdout
+        assert proc.stdout == want and not proc.stderr
+        assert not os.path.exists(repo / CACHE)
+        assert answers(repo) == answers(repo, extension=False)
+    finally:
+        subprocess.run(undo, check=True)
+
+
+def test_debugupdatecaches_writes_it(repo, native):
+    hg("debugupdatecaches", cwd=repo)
+    assert state(repo) == "valid, 3000 revisions"
+
+
+def test_kill_while_writing_leaves_no_partial_file(repo, native):
+    # The file is written to a temporary name and renamed: killing writers at random
+    # moments leaves either no file or a whole one, never one the next reader takes
+    # for another.
+    from conftest import EXTENSION, HG, HG_ENV
+    import time
+
+    expected = answers(repo, extension=False)
+    cmd = [HG, "--config", "extensions.oxidag=%s" % EXTENSION, "log", "-r", EXPRS[0], "-T", "{rev} "]
+    for delay in (0.05, 0.1, 0.15, 0.2, 0.3):
+        if os.path.exists(repo / CACHE):
+            os.unlink(repo / CACHE)
+        proc = subprocess.Popen(cmd, cwd=repo, env=HG_ENV, stdout=subprocess.DEVNULL)
+        time.sleep(delay)
+        proc.kill()
+        proc.wait()
+        assert state(repo) in ("absent", "valid, 3000 revisions")
+        assert answers(repo) == expected
+    assert hg("verify", "-q", cwd=repo).returncode == 0
