@@ -10,7 +10,7 @@ import pytest
 from mercurial import ancestor, dagop, smartset
 from mercurial.node import nullrev
 
-from conftest import SHARED_DAGS, make_repo, random_dag
+from conftest import SHARED_DAGS, hg, make_repo, random_dag
 from oxidag.compat import revset_walkers as dag_util  # Mercurial's, wherever it lives
 
 
@@ -195,3 +195,37 @@ def test_real_dag_shape(native, seed):
     with gzip.open(path, "rt") as f:
         parents = [tuple(int(x) for x in line.split()) for line in f]
     check_graph(native, parents, parents, random.Random(seed), rounds=6)
+
+
+def test_tables_read_from_the_c_index_are_its_parents(native, tmp_path):
+    """Parents read straight from the C index's records (a non-inline changelog),
+    through its capsule (an inline filelog), and with revisions added in memory:
+    every revision's, as `index[rev]` gives them."""
+    import struct
+
+    from mercurial import hg as hgmod, metadata, ui as uimod
+
+    rng = random.Random(41)
+    parents = random_dag(rng, 3000)
+    # Null first parents stored as such (a converted repository's).
+    parents = [(p2, p1) if p2 == nullrev and p1 != nullrev and rng.random() < 0.2 else (p1, p2) for p1, p2 in parents]
+    repo = hgmod.repository(uimod.ui.load(), str(make_repo(tmp_path / "big", parents)).encode())
+    small = tmp_path / "small"
+    hg("init", str(small), extension=False)
+    hg("debugbuilddag", "--mergeable-file", "+20 *5 +10 /12 +8", cwd=small, extension=False)
+    filelog = hgmod.repository(uimod.ui.load(), str(small).encode()).file(b"mf")._revlog
+    cl = repo.unfiltered().changelog
+    assert not cl._inline and filelog._inline
+
+    def table_of(index):
+        data = native.dagcachebytes(index, b"", len(index))
+        table = data[-4 - 8 * len(index):-4]
+        return [struct.unpack_from("<ii", table, 8 * r) for r in range(len(index))]
+
+    assert table_of(filelog.index) == [tuple(filelog.index[r][5:7]) for r in range(len(filelog.index))]
+    with repo.lock(), repo.transaction(b"grow") as tr:
+        for i in range(3):
+            cl.add(repo.nullid, metadata.ChangingFiles(), b"g%d" % i, tr, cl.node(len(cl) - 1), repo.nullid,
+                   b"t", (0, 0))
+        # Read while the added revisions live in memory only.
+        assert table_of(cl.index) == [tuple(cl.index[r][5:7]) for r in range(len(cl))]

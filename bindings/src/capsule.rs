@@ -18,6 +18,9 @@ struct RevlogCapi {
     index_parents: unsafe extern "C" fn(*mut c_void, c_int, *mut c_int) -> c_int,
 }
 
+/// The size of a revlog-v1 index record, the only layout read directly.
+const V1_ENTRY_SIZE: isize = 64;
+
 /// Revisions handed over at once by [`CApi::parents_range`]: large enough to keep
 /// the per-call cost negligible, small enough to stay in cache.
 const CHUNK: usize = 1 << 14;
@@ -161,13 +164,14 @@ impl CApi {
     /// Layout: in every revlog format Mercurial's C index reads (v1, v2,
     /// changelog-v2), a record holds the first and second parents as big-endian
     /// `i32` in the 8 bytes before the node, and the records of the revisions read
-    /// from disk lie at a fixed stride in one buffer the index keeps alive (an
+    /// from disk lie one after the other in one buffer the index keeps alive (an
     /// inline revlog interleaves data, revisions added in memory live in another
-    /// buffer). The node pointers `index_node` gives tell the stride: where they are
-    /// at `first + rev * stride` (checked at both ends of the span, at every power of
-    /// two and at sampled points in between, and the parents read there checked
-    /// against `index_parents`), the span is read directly; the rest, and everything
-    /// when the check fails, through `index_parents`.
+    /// buffer). The node pointers `index_node` gives tell where records are: where
+    /// they are at `first + rev * 64` (revlog-v1's record size; checked at both ends
+    /// of the span, at every power of two and at points spread in between, and the
+    /// parents read there checked against `index_parents`), the span is read
+    /// directly; the rest, and everything when a check fails, through
+    /// `index_parents`.
     ///
     /// # Safety
     /// As for [`CApi::len`]; `end <= len(index)`. The GIL stays held throughout: the
@@ -248,8 +252,13 @@ impl CApi {
     unsafe fn direct_span(&self, index: *mut c_void, start: i32, end: i32) -> (i32, isize) {
         // Safety: per this function's contract.
         let stride = unsafe { self.stride(index, start) };
-        // A record holds at least the parents and a 20-byte node.
-        if end - start < 2 || stride < 28 {
+        // Only revlog-v1 records (64 bytes). An inline revlog interleaves each record
+        // with its data; with a 64-byte stride its first data is empty, and as data
+        // lengths are never negative, a record that is not at the stride pushes every
+        // later one further away: the stride holds exactly on a prefix, which the
+        // search below finds. (A 96-byte stride could be an inline revlog of 32-byte
+        // data whose shifts cancel out between checked points: not read directly.)
+        if end - start < 2 || stride != V1_ENTRY_SIZE {
             return (start, stride);
         }
         let node_of = |rev: i32| {
