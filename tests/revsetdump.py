@@ -34,17 +34,22 @@ def describe(repo, expr):
         return b"error %s: %s" % (type(exc).__name__.encode(), stringutil.forcebytestr(exc))
 
 
-def main():
+def load(path, mode):
+    """The repository at `path`, opened as `hg` would with oxidag in `mode` (or
+    without it: `none`) and experimental evolution on."""
     if initialization is not None:
         initialization.init()  # as hg does: every predicate registered
-    path, mode = sys.argv[1], sys.argv[2]
     ui = uimod.ui.load()
     ui.setconfig(b"experimental", b"evolution", b"all")
     if mode != "none":
         ui.setconfig(b"extensions", b"oxidag", EXTENSION.encode())
         ui.setconfig(b"oxidag", b"mode", mode.encode())
         extensions.loadall(ui)
-    repo = hg.repository(ui, path.encode())
+    return hg.repository(ui, path.encode())
+
+
+def main():
+    repo = load(sys.argv[1], sys.argv[2])
     if "--hidden" in sys.argv[3:]:
         repo = repo.unfiltered()
     out = sys.stdout.buffer

@@ -16,7 +16,7 @@ Every query is also run without the extension: the outputs must be identical.
   threads: \d+ (re)
   parallel threshold: 65536
   capsule: ready (ABI 3)
-  hooks: 23 active
+  hooks: 26 active
     revlog.ancestors
     revlog.incrementalmissingrevs
     mercurial.dagop.headrevs
@@ -37,6 +37,9 @@ Every query is also run without the extension: the outputs must be identical.
     revset.roots
     mercurial\.(utils\.dag_util|dagop)\.reachableroots (re)
     smartset.baseset._fastsetop
+    repoview._revealancestors
+    obsolete.cachefuncs[obsolete]
+    obsolete.cachefuncs[orphan]
     changelog.__init__ (DAG cache)
     localrepo.updatecaches (DAG cache)
     repocache._warmupcache (chg)

@@ -5,7 +5,6 @@ native work, retention across repository reloads, memory over many calls, thread
 sharing native objects with a writer, and kill -9 during native work."""
 
 import os
-import re
 import signal
 import subprocess
 import sys

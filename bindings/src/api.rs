@@ -55,6 +55,16 @@ macro_rules! native_functions {
                 fn parents(index: Index, revs: Revs) = parents;
                 /// Members of a set with no parent in it (the revset `roots()`), as a native set.
                 fn roots(index: Index, revs: Revs) = roots;
+                /// The members of `through` reachable from `starts` by parent links through
+                /// members of `through` only, as a native set (`repoview._revealancestors`:
+                /// the hidden revisions a visible one reveals); a start is a member only when
+                /// reached from another.
+                fn ancestorsthrough(index: Index, starts: Revs, through: Revs) = ancestorsthrough;
+                /// The members of `through` reachable from `sources` by child links through
+                /// members of `through` only, as a native set (`obsolete._computeorphanset`:
+                /// the non-obsolete revisions above obsolete ones); a source is a member only
+                /// when reached from another.
+                fn descendantsthrough(index: Index, sources: Revs, through: Revs) = descendantsthrough;
                 /// Children of a set, as a native set.
                 fn children(index: Index, revs: Revs, filteredrevs: Filtered = None) = children;
                 /// Descendants of a set, as a native set.
@@ -216,6 +226,30 @@ pub fn headrevssubset<H: Host>(
 pub fn parents<H: Host>(h: H, index: Obj, revs: RevsArg) -> Result<SetData, PyErr> {
     let revs = revs.revs(h)?;
     compute_set(h, &index, |t, par, _| ops::parents(t, revs, par))
+}
+
+pub fn ancestorsthrough<H: Host>(
+    h: H,
+    index: Obj,
+    starts: RevsArg,
+    through: RevsArg,
+) -> Result<SetData, PyErr> {
+    let (starts, through) = (starts.revs(h)?, through.revs(h)?);
+    compute_set(h, &index, |t, _, _| {
+        ops::ancestors_through(t, starts, through)
+    })
+}
+
+pub fn descendantsthrough<H: Host>(
+    h: H,
+    index: Obj,
+    sources: RevsArg,
+    through: RevsArg,
+) -> Result<SetData, PyErr> {
+    let (sources, through) = (sources.revs(h)?, through.revs(h)?);
+    compute_set(h, &index, |t, _, _| {
+        ops::descendants_through(t, sources, through)
+    })
 }
 
 pub fn roots<H: Host>(h: H, index: Obj, revs: RevsArg) -> Result<SetData, PyErr> {

@@ -192,6 +192,30 @@ pub fn roots(table: &Table, revs: Revs, par: &Parallelism) -> Result<RevisionSet
     parallel::roots(table.as_ref(), &set, par)
 }
 
+/// The members of `through` reachable from `starts` through members of `through`
+/// only (`repoview._revealancestors`); null is neither a start nor reached.
+pub fn ancestors_through(
+    table: &Table,
+    starts: Revs,
+    through: Revs,
+) -> Result<RevisionSet, GraphError> {
+    let (starts, _) = starts.checked(table)?;
+    let (through, _) = through.checked(table)?;
+    dagops::ancestors_through(table.as_ref(), &starts, &through)
+}
+
+/// The members of `through` reachable from `sources` through members of `through`
+/// only, by child links (`obsolete._computeorphanset`).
+pub fn descendants_through(
+    table: &Table,
+    sources: Revs,
+    through: Revs,
+) -> Result<RevisionSet, GraphError> {
+    let (sources, _) = sources.checked(table)?;
+    let (through, _) = through.checked(table)?;
+    dagops::descendants_through(table.as_ref(), &sources, &through)
+}
+
 /// What `removeancestorsfrom` removes from the caller's set: the given revisions no
 /// longer in `remaining` (`nullrev` always goes).
 pub fn removed(given: &[Revision], remaining: &RevisionSet) -> Vec<i32> {

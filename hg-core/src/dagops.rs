@@ -133,6 +133,58 @@ pub fn heads_subset_changes(
     Ok(changes)
 }
 
+/// The members of `through` reachable from `starts` by parent links through members
+/// of `through` only (`repoview._revealancestors`: the hidden ancestors of visible
+/// revisions, revealed with every hidden revision between). `starts` themselves are
+/// not included unless reached from another start.
+pub fn ancestors_through(
+    graph: &impl Graph,
+    starts: &RevisionSet,
+    through: &RevisionSet,
+) -> Result<RevisionSet, GraphError> {
+    let mut reached = RevisionSet::new();
+    // Descending: a revision's parents are below it, so every revision is visited
+    // after all the revisions it can be reached from.
+    let Some(top) = starts.max() else {
+        return Ok(reached);
+    };
+    let mut cursor = Some(top);
+    while let Some(rev) =
+        cursor.and_then(|c| crate::bitset::prev_member_of_union(&[starts, &reached], c))
+    {
+        for parent in checked_parents(graph, rev)? {
+            if !parent.is_null() && through.contains(parent) {
+                reached.insert(parent);
+            }
+        }
+        cursor = (rev.0 > 0).then(|| Revision(rev.0 - 1));
+    }
+    Ok(reached)
+}
+
+/// The members of `through` reachable from `sources` by child links through members
+/// of `through` only: a member is reached when a parent is a source or reached
+/// (`obsolete._computeorphanset`: the orphans, non-obsolete mutable revisions above
+/// an obsolete one). A source is a member only if in `through` and reached.
+pub fn descendants_through(
+    graph: &impl Graph,
+    sources: &RevisionSet,
+    through: &RevisionSet,
+) -> Result<RevisionSet, GraphError> {
+    let mut reached = RevisionSet::new();
+    // Ascending: a revision's parents are decided before it.
+    for rev in through.iter() {
+        let parents = checked_parents(graph, rev)?;
+        if parents
+            .iter()
+            .any(|&p| !p.is_null() && (sources.contains(p) || reached.contains(p)))
+        {
+            reached.insert(rev);
+        }
+    }
+    Ok(reached)
+}
+
 /// The parents of the members, null excluded (the revset `parents(set)`).
 pub fn parents(graph: &impl Graph, revs: &RevisionSet) -> Result<RevisionSet, GraphError> {
     let mut parents = RevisionSet::new();
@@ -1101,6 +1153,61 @@ mod tests {
         assert_eq!(
             descendants_within_depth(g, &revs(&[-1]), Follow::All, None, 0, 3, &Uninterrupted),
             Err(GraphError::InvalidRevision(NULL_REVISION))
+        );
+    }
+
+    #[test]
+    fn ancestors_through_a_set() {
+        let g = &*SAMPLE_GRAPH;
+        // 12's ancestors through {9, 7, 5}: 9 (a parent), 7 (9's parent), not 5 (only
+        // below 4, which is not in the set).
+        let through = set(&[9, 7, 5, 1]);
+        assert_eq!(
+            list(&ancestors_through(g, &set(&[12]), &through).unwrap()),
+            vec![7, 9]
+        );
+        assert_eq!(
+            list(&ancestors_through(g, &set(&[]), &through).unwrap()),
+            Vec::<i32>::new()
+        );
+        // A start in the set is revealed only when reached from another start.
+        assert_eq!(
+            list(&ancestors_through(g, &set(&[9, 12]), &set(&[9])).unwrap()),
+            vec![9]
+        );
+        assert_eq!(
+            list(&ancestors_through(g, &set(&[9]), &set(&[9])).unwrap()),
+            Vec::<i32>::new()
+        );
+    }
+
+    #[test]
+    fn descendants_through_a_set() {
+        let g = &*SAMPLE_GRAPH;
+        // From 4 through {6, 7, 9, 11, 12, 13}: 6 and 7 (children), 9 (their merge),
+        // 12 (9's child), 11 (a merge with 7); not 13 (under the other root).
+        let through = set(&[6, 7, 9, 11, 12, 13]);
+        assert_eq!(
+            list(&descendants_through(g, &set(&[4]), &through).unwrap()),
+            vec![6, 7, 9, 11, 12]
+        );
+        // A gap stops it: without 9, 12 is not reached.
+        assert_eq!(
+            list(&descendants_through(g, &set(&[4]), &set(&[6, 12])).unwrap()),
+            vec![6]
+        );
+        // A source is a member only when reached from another.
+        assert_eq!(
+            list(&descendants_through(g, &set(&[4, 6]), &set(&[6])).unwrap()),
+            vec![6]
+        );
+        assert_eq!(
+            list(&descendants_through(g, &set(&[6]), &set(&[6])).unwrap()),
+            Vec::<i32>::new()
+        );
+        assert_eq!(
+            list(&descendants_through(g, &set(&[]), &through).unwrap()),
+            Vec::<i32>::new()
         );
     }
 

@@ -291,6 +291,39 @@ fn set_functions_match_oracle() {
                 .collect();
             prop_assert_eq!(members(&dagops::roots(&table, &to_set(&a)).unwrap()), roots);
 
+            // `repoview._revealancestors`' walk: b's members reached from a through b.
+            let mut through = set_b.clone();
+            let mut stack: Vec<i32> = set_a.iter().copied().collect();
+            while let Some(rev) = stack.pop() {
+                for p in oracle.parents[rev as usize] {
+                    if p >= 0 && through.remove(&p) {
+                        stack.push(p);
+                    }
+                }
+            }
+            let revealed: BTreeSet<i32> = set_b.difference(&through).copied().collect();
+            prop_assert_eq!(
+                members(&dagops::ancestors_through(&table, &to_set(&a), &to_set(&b)).unwrap()),
+                revealed
+            );
+
+            // `obsolete._computeorphanset`'s sweep: b's members with a parent among a's
+            // or among those already found, ascending.
+            let mut orphans = BTreeSet::new();
+            for &rev in &set_b {
+                let parents = oracle.parents[rev as usize];
+                if parents
+                    .iter()
+                    .any(|p| set_a.contains(p) || orphans.contains(p))
+                {
+                    orphans.insert(rev);
+                }
+            }
+            prop_assert_eq!(
+                members(&dagops::descendants_through(&table, &to_set(&a), &to_set(&b)).unwrap()),
+                orphans
+            );
+
             // Children of a set, and of the null revision (the roots).
             let children: BTreeSet<i32> = (0..n)
                 .filter(|&c| oracle.parents[c as usize].iter().any(|p| set_a.contains(p)))

@@ -60,7 +60,7 @@ from mercurial import (
 
 from mercurial.interfaces import repository
 
-from . import dagcache, native, revsets, smartsets, wrappers
+from . import dagcache, hidden, native, revsets, smartsets, wrappers
 
 testedwith = b'6.9.5 7.2.4'
 minimumhgversion = b'6.9'
@@ -105,6 +105,7 @@ def extsetup(ui):
             wrappers.install(extensions)
             + revsets.install(extensions)
             + smartsets.install(extensions)
+            + hidden.install(extensions)
             + dagcache.install(extensions)
         )
         extensions.wrapfunction(localrepo.localrepository, 'updatecaches', _updatecaches)

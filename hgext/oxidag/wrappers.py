@@ -11,7 +11,7 @@ whose code raises its own error or gives its own answer for them.
 from __future__ import annotations
 
 from mercurial import ancestor as ancestormod, dagop, repoview, revlog
-from mercurial.node import nullrev, wdirrev
+from mercurial.node import nullrev
 
 from . import native
 from .smartsets import nativeset, runslazily
