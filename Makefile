@@ -7,7 +7,7 @@ PYTHON  := $(VENV)/bin/python
 HG      := $(VENV)/bin/hg
 NATIVE  := hgext/oxidag/_native.so
 
-.PHONY: all venv build demo test test-install test-rust test-python test-backend test-older-hg test-soak lint bench clean bench-hg bench-hg-quick bench-parallel
+.PHONY: all venv build demo test test-install test-rust test-python test-backend test-older-hg test-soak lint bench clean bench-hg bench-hg-quick bench-commands bench-parallel
 
 all: build
 
@@ -99,6 +99,13 @@ bench-hg:
 bench-hg-quick:
 	contrib/bench/setup-peers
 	$(BENCH_PY) contrib/bench/run --quick
+
+# Whole `hg` commands (issue 13's benchmark): C, Rust and oxidag, plain and through
+# chg, on 1M synthetic revisions, git-allrefs and a draft/obsolete-heavy repository;
+# medians of interleaved rounds, ratios and a PNG in .tmp/bench/results/commands.*.
+bench-commands:
+	contrib/bench/setup-peers
+	$(BENCH_PY) contrib/bench/commands
 
 # Mercurial 7.2.4's own test suite with oxidag enabled (tests/hg-suite/run: builds each
 # backend into .tmp/hg-suite/, never touches $(NATIVE); .err files and logs under

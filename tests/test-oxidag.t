@@ -16,7 +16,7 @@ Every query is also run without the extension: the outputs must be identical.
   threads: \d+ (re)
   parallel threshold: 65536
   capsule: ready (ABI 3)
-  hooks: 26 active
+  hooks: 27 active
     revlog.ancestors
     revlog.incrementalmissingrevs
     mercurial.dagop.headrevs
@@ -40,6 +40,7 @@ Every query is also run without the extension: the outputs must be identical.
     repoview._revealancestors
     obsolete.cachefuncs[obsolete]
     obsolete.cachefuncs[orphan]
+    setdiscovery.partialdiscovery
     changelog.__init__ (DAG cache)
     localrepo.updatecaches (DAG cache)
     repocache._warmupcache (chg)

@@ -65,6 +65,13 @@ macro_rules! native_functions {
                 /// the non-obsolete revisions above obsolete ones); a source is a member only
                 /// when reached from another.
                 fn descendantsthrough(index: Index, sources: Revs, through: Revs) = descendantsthrough;
+                /// Setdiscovery's sampling walk (`_updatesample`): from `starts` (in that
+                /// order), breadth first, the revisions at distances 1, 2, 4, ... that are not
+                /// yet in `sample`, as a list in the order the walk adds them; it stops when
+                /// `sample` and they reach `target` members (0: never). Within `within` (None:
+                /// the whole graph), towards parents, or with `children` towards children
+                /// within `within`.
+                fn samplewalk(index: Index, starts: Revs, sample: Revs, target: Size, within: Filtered = None, children: Bool = false) = samplewalk;
                 /// Children of a set, as a native set.
                 fn children(index: Index, revs: Revs, filteredrevs: Filtered = None) = children;
                 /// Descendants of a set, as a native set.
@@ -249,6 +256,29 @@ pub fn descendantsthrough<H: Host>(
     let (sources, through) = (sources.revs(h)?, through.revs(h)?);
     compute_set(h, &index, |t, _, _| {
         ops::descendants_through(t, sources, through)
+    })
+}
+
+pub fn samplewalk<H: Host>(
+    h: H,
+    index: Obj,
+    starts: RevsArg,
+    sample: RevsArg,
+    target: usize,
+    within: Option<RevsArg>,
+    children: bool,
+) -> Result<Vec<i32>, PyErr> {
+    let (starts, sample) = (starts.list(h)?, sample.revs(h)?);
+    let within = within.map(|w| w.revs(h)).transpose()?;
+    let walk = match within {
+        Some(within) if children => ops::SampleWalk::Children(within),
+        None if children => {
+            return Err(h.error(ErrorKind::Value, "a walk to children needs `within`"))
+        }
+        within => ops::SampleWalk::Parents(within),
+    };
+    compute(h, &index, |t, _, _| {
+        ops::sample_walk(t, walk, starts, sample, target)
     })
 }
 

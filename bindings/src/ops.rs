@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use hg_core::ancestors::{AncestorsIterator, MissingAncestors};
+use hg_core::discovery::{self, Direction};
 use hg_core::interrupt::Interrupt;
 use hg_core::parallel::{self, Parallelism, SetOp};
 use hg_core::{dagops, Follow, Followed, GraphError, ParentsTable, Revision, RevisionSet};
@@ -214,6 +215,39 @@ pub fn descendants_through(
     let (sources, _) = sources.checked(table)?;
     let (through, _) = through.checked(table)?;
     dagops::descendants_through(table.as_ref(), &sources, &through)
+}
+
+/// The set setdiscovery's sampling walk stays in, and its way (see
+/// `hg_core::discovery::Direction`).
+pub enum SampleWalk {
+    /// To parents, within a set or the whole graph.
+    Parents(Option<Revs>),
+    /// To children, within a set.
+    Children(Revs),
+}
+
+/// Setdiscovery's sampling walk (`_updatesample`): the revisions added to `sample`,
+/// in order.
+pub fn sample_walk(
+    table: &Table,
+    walk: SampleWalk,
+    starts: Vec<Revision>,
+    sample: Revs,
+    target: usize,
+) -> Result<Vec<i32>, GraphError> {
+    check_all(table, &starts)?;
+    let (sample, _) = sample.checked(table)?;
+    let (within, children) = match walk {
+        SampleWalk::Parents(within) => (within.map(|w| w.checked(table)).transpose()?, false),
+        SampleWalk::Children(within) => (Some(within.checked(table)?), true),
+    };
+    let within = within.as_ref().map(|(set, _)| set.as_ref());
+    let direction = match within {
+        Some(within) if children => Direction::Children(within),
+        within => Direction::Parents(within),
+    };
+    let added = discovery::sample_walk(table.as_ref(), direction, &starts, &sample, target)?;
+    Ok(added.into_iter().map(|r| r.0).collect())
 }
 
 /// What `removeancestorsfrom` removes from the caller's set: the given revisions no

@@ -6,6 +6,7 @@
 //! - [`bitset`]: [`RevisionSet`], revisions as bits in lazily allocated pages.
 //! - [`ancestors`]: stateful walkers (ancestors, lazy ancestors, missing ancestors).
 //! - [`dagops`]: stateless set functions (heads, roots, descendants, `x::y`, gca, ...).
+//! - [`discovery`]: setdiscovery's sampling walk.
 //! - [`parallel`]: rayon kernels for what splits, behind size thresholds.
 //! - [`interrupt`]: how long computations are told to stop (Ctrl-C).
 //! - [`table_file`]: the on-disk form of a parents table (a persistent DAG cache).
@@ -18,6 +19,7 @@
 pub mod ancestors;
 pub mod bitset;
 pub mod dagops;
+pub mod discovery;
 pub mod graph;
 pub mod interrupt;
 pub mod parallel;

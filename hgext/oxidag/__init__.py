@@ -60,7 +60,7 @@ from mercurial import (
 
 from mercurial.interfaces import repository
 
-from . import dagcache, hidden, native, revsets, smartsets, wrappers
+from . import dagcache, discovery, hidden, native, revsets, smartsets, wrappers
 
 testedwith = b'6.9.5 7.2.4'
 minimumhgversion = b'6.9'
@@ -106,6 +106,7 @@ def extsetup(ui):
             + revsets.install(extensions)
             + smartsets.install(extensions)
             + hidden.install(extensions)
+            + discovery.install()
             + dagcache.install(extensions)
         )
         extensions.wrapfunction(localrepo.localrepository, 'updatecaches', _updatecaches)

@@ -11,6 +11,9 @@ shows in `hg debugrevspec`), same result types of `&` and `-`:
 - `nativefilteredset`: a `filteredset` whose members are known natively;
 - `nativeaddset`: the `addset` of `x or y` (`x + y`) when both are native-backed.
 
+`x & y` and `x - y` between native-backed sets, and `span - x` (`not x`) or `span &
+x` with x native-backed, give the filteredset Mercurial gives, with native members.
+
 The difference: `len`, `in`, `min`, `max` and iteration are answered by the native
 set, and set algebra between them is computed in Rust.
 
@@ -94,7 +97,22 @@ class _nativemembers:
         return super().__add__(other)
 
 
-class nativeset(_nativemembers, smartset.abstractsmartset):
+class _nativefilters(_nativemembers):
+    """`x & y` and `x - y` with both sides native-backed, for the smartsets whose
+    Mercurial counterparts filter (`abstractsmartset.__and__`/`__sub__`): the same
+    filteredset (subset, condition, repr), its members computed in Rust."""
+
+    def __and__(self, other):
+        if isinstance(other, _nativemembers):
+            return nativefilteredset(self, self._native & other._native, other.__contains__, other)
+        return super().__and__(other)
+
+    def __sub__(self, other):
+        result = _minus(self, other)
+        return super().__sub__(other) if result is None else result
+
+
+class nativeset(_nativefilters, smartset.abstractsmartset):
     """`generatorset(gen, iterasc)` whose generator is the native walk `walk()`,
     run when the set is first consulted. Made as `nativeset(walk, iterasc)`, an
     instance of the subclass for `iterasc`, named as Mercurial's."""
@@ -129,24 +147,6 @@ class nativeset(_nativemembers, smartset.abstractsmartset):
     def istopo(self):
         return False
 
-    def __and__(self, other):
-        if isinstance(other, nativeset):
-            return nativefilteredset(
-                self, self._native & other._native, other.__contains__, other
-            )
-        return super().__and__(other)
-
-    def __sub__(self, other):
-        if isinstance(other, nativeset):
-            c = other.__contains__
-            return nativefilteredset(
-                self,
-                self._native - other._native,
-                lambda r: not c(r),
-                (b'<not %r>', other),
-            )
-        return super().__sub__(other)
-
     def __repr__(self):
         name = b'generatorsetasc' if self._iterasc else b'generatorsetdesc'
         return '<%s%s>' % (name.decode(), '+' if self._ascending else '-')
@@ -160,7 +160,7 @@ class _nativesetdesc(nativeset):
     """A `nativeset` of a descending walk (Mercurial's `_generatorsetdesc`)."""
 
 
-class nativefilteredset(_nativemembers, smartset.filteredset):
+class nativefilteredset(_nativefilters, smartset.filteredset):
     """`filteredset(subset, condition)` whose members are known natively.
 
     Its order is its subset's (a `nativeset`, so it follows `sort`/`reverse` made
@@ -207,15 +207,26 @@ class nativebaseset(_nativemembers, smartset.baseset):
             # Mercurial's Python set operation: a baseset in self's order.
             other = other._native if isinstance(other, nativebaseset) else _revisions(other._set)
             return _inorderof(self, getattr(self._native, op)(other))
-        if op == '__sub__' and not hasattr(other, 'isascending'):
-            # `set - hidden revisions`: the filteredset Mercurial makes, on native sets.
-            c = other.__contains__
-            members = self._native - _revisions(other)
-            return nativefilteredset(self, members, lambda r: not c(r), (b'<not %r>', other))
+        if op == '__sub__' and isinstance(other, (set, frozenset)):
+            return _minus(self, other)
         return getattr(smartset.abstractsmartset, op)(self, other)
 
 
-class nativeaddset(_nativemembers, smartset.addset):
+def _minus(left, other):
+    """`left - other` as Mercurial's `abstractsmartset.__sub__` makes it (a
+    filteredset of `left`), members computed in Rust, for `other` native-backed or a
+    Python set (`x - hidden revisions`: a repoview's `fullreposet & x`); else None."""
+    if isinstance(other, _nativemembers):
+        members = left._native - other._native
+    elif isinstance(other, (set, frozenset)):
+        members = left._native - _revisions(other)
+    else:
+        return None
+    c = other.__contains__
+    return nativefilteredset(left, members, lambda r: not c(r), (b'<not %r>', other))
+
+
+class nativeaddset(_nativefilters, smartset.addset):
     """`addset(r1, r2)` of two native-backed smartsets (`x or y`): Mercurial's order
     (r1's, then what r2 adds, until sorted) and repr; `len`, `in` and sorted
     iteration from the union, computed in Rust when first needed."""
@@ -250,6 +261,29 @@ def _basesetop(orig, self, other, op):
     return _inorderof(self, getattr(mine, op)(other._native))
 
 
+def _spansub(orig, self, other):
+    """`span - x` (`not x`, `all() - x`) with x native-backed: the filteredset
+    Mercurial makes (the span its subset, so its order), members computed in Rust
+    from the span's revisions (less the repoview's hidden ones)."""
+    if not isinstance(other, _nativemembers) or self._start < 0:
+        return orig(self, other)
+    c = other.__contains__
+    members = _span(self) - other._native
+    return nativefilteredset(self, members, lambda r: not c(r), (b'<not %r>', other))
+
+
+def _spanand(orig, self, other):
+    """`span & x` with x native-backed (a span short of the whole repository; the
+    whole one has its own `&`): Mercurial's filteredset, members computed in Rust."""
+    if not isinstance(other, _nativemembers) or self._start < 0:
+        return orig(self, other)
+    return nativefilteredset(self, _span(self) & other._native, other.__contains__, other)
+
+
+def _span(span):
+    return native._native.RevisionSet.span(span._start, span._end, span._hiddenrevs or None)
+
+
 def _inorderof(left, members):
     """What the fast path returns: a baseset of `members` in `left`'s order."""
     result = nativebaseset(members)
@@ -273,9 +307,12 @@ def runslazily(revs):
 
 
 def install(extensions):
-    """Wrap baseset's set operations; returns the name for `hg debugoxidag`."""
+    """Wrap baseset's and span's set operations; returns the names for `hg
+    debugoxidag`."""
     extensions.wrapfunction(smartset.baseset, '_fastsetop', _basesetop)
-    return [b'smartset.baseset._fastsetop']
+    extensions.wrapfunction(smartset._spanset, '__sub__', _spansub)
+    extensions.wrapfunction(smartset._spanset, '__and__', _spanand)
+    return [b'smartset.baseset._fastsetop', b'smartset._spanset.__sub__', b'smartset._spanset.__and__']
 
 
 def _hasset(revs):
