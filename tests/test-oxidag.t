@@ -16,7 +16,7 @@ Every query is also run without the extension: the outputs must be identical.
   threads: \d+ (re)
   parallel threshold: 65536
   capsule: ready (ABI 3)
-  hooks: 27 active
+  hooks: 29 active
     revlog.ancestors
     revlog.incrementalmissingrevs
     mercurial.dagop.headrevs
@@ -37,6 +37,8 @@ Every query is also run without the extension: the outputs must be identical.
     revset.roots
     mercurial\.(utils\.dag_util|dagop)\.reachableroots (re)
     smartset.baseset._fastsetop
+    smartset._spanset.__sub__
+    smartset._spanset.__and__
     repoview._revealancestors
     obsolete.cachefuncs[obsolete]
     obsolete.cachefuncs[orphan]
