@@ -218,3 +218,23 @@ def test_kill_while_writing_leaves_no_partial_file(repo, native):
         assert state(repo) in ("absent", "valid, 3000 revisions")
         assert answers(repo) == expected
     assert hg("verify", "-q", cwd=repo).returncode == 0
+
+
+def test_the_file_lives_in_mercurials_cache_directory(repo, tmp_path, native):
+    """Beside the store: in `.hg/cache` for a repository without a store (never in the
+    working directory), in the source's `.hg/cache` for a share (Mercurial's cachevfs)."""
+    nostore = tmp_path / "nostore"
+    hg("init", "--config", "format.usestore=false", str(nostore), extension=False)
+    for i in range(3):
+        (nostore / "f").write_text(str(i))
+        hg("commit", "-qAm", str(i), "-u", "test", cwd=nostore, extension=False)
+    hg("debugupdatecaches", cwd=nostore)
+    assert state(nostore) == "valid, 3 revisions"
+    assert os.path.exists(nostore / CACHE)
+    assert hg("status", cwd=nostore, extension=False).stdout == b""
+
+    share = tmp_path / "share"
+    hg("share", "-q", "--noupdate", str(repo), str(share), config=["extensions.share="])
+    assert answers(share) == answers(share, extension=False)
+    assert os.path.exists(repo / CACHE) and not os.path.exists(share / CACHE)
+    assert state(share) == "valid, 3000 revisions"

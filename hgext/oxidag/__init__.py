@@ -5,8 +5,18 @@ oxidag answers Mercurial's ancestry questions with a Rust core: ancestors
 discovery for push, pull, outgoing and incoming), descendants (also
 depth-limited), ``heads()``, ``roots()``, ``parents()``, ``children()``,
 common ancestors, ``x::y``, is-ancestor tests and the heads below a revision
-(``hg heads -r REV``). Output is identical to Mercurial's; only speed changes.
-Whatever the native module cannot serve falls back to Mercurial's own code.
+(``hg heads -r REV``); also what every command on a repository with
+obsolescence markers computes first (the hidden, obsolete and orphan
+changesets), and discovery's sampling. Output is identical to Mercurial's; only
+speed changes. Whatever the native module cannot serve falls back to
+Mercurial's own code.
+
+The changelog's parents are kept in ``.hg/cache/oxidag-dag-v1`` (written at a
+command's first native answer, or by ``hg debugupdatecaches``), so that a short
+command does not read the whole changelog first; the file is used only when it
+checks out against the changelog, else ignored and rewritten. Under chg
+(Mercurial's command server), a server preloading repositories
+(``cmdserver.max-repo-cache``) keeps the parents in memory for every command.
 
 A lazy ancestor set or revset result computed natively stays valid when the
 repository grows; after a strip of the revisions it was computed on, it raises
@@ -51,16 +61,12 @@ from mercurial import (
     dispatch,
     error,
     extensions,
-    localrepo,
     pycompat,
     registrar,
-    repocache,
     util,
 )
 
-from mercurial.interfaces import repository
-
-from . import dagcache, discovery, hidden, native, revsets, smartsets, wrappers
+from . import dagcache, hooks, native
 
 testedwith = b'6.9.5 7.2.4'
 minimumhgversion = b'6.9'
@@ -101,40 +107,11 @@ def extsetup(ui):
         native._native.setthreshold(_intoption(ui, b'parallel-threshold', 1, 2**63 - 1))
         native._native.setwarning(lambda message: ui.warn(b'oxidag: %s\n' % message.encode()))
         dagcache.enabled = ui.configbool(b'oxidag', b'dag-cache')
-        _hooks[:] = (
-            wrappers.install(extensions)
-            + revsets.install(extensions)
-            + smartsets.install(extensions)
-            + hidden.install(extensions)
-            + discovery.install()
-            + dagcache.install(extensions)
-        )
-        extensions.wrapfunction(localrepo.localrepository, 'updatecaches', _updatecaches)
-        extensions.wrapfunction(repocache, '_warmupcache', _warmupcache)
-        _hooks.extend([b'localrepo.updatecaches (DAG cache)', b'repocache._warmupcache (chg)'])
+        _hooks[:] = hooks.install()
     if native._native is None and mode == b'auto':
         # Only an unexpected fallback is worth a line: Mercurial's own test suite
         # runs commands with --debug and captures their output.
         ui.debug(b'oxidag: falling back to Mercurial: %s\n' % native.reason())
-
-
-def _updatecaches(orig, repo, *args, **kwargs):
-    """`hg debugupdatecaches` (and Mercurial's own calls warming every cache)
-    writes the persistent DAG cache too."""
-    result = orig(repo, *args, **kwargs)
-    full = kwargs.get('full') or (len(args) > 1 and args[1])
-    if full or kwargs.get('caches') == repository.CACHES_ALL:
-        dagcache.update(repo)
-    return result
-
-
-def _warmupcache(orig, repo):
-    """A command server preloading a repository (`cmdserver.max-repo-cache`) loads
-    the changelog's parents table too: its forked workers inherit it."""
-    orig(repo)
-    cl = repo.changelog
-    if native.servesrevlog(cl):
-        native._native.warm(cl.index)
 
 
 def _refuse_without_native(orig, *args, **kwargs):

@@ -21,7 +21,8 @@ from __future__ import annotations
 
 import os
 
-from mercurial import changelog, pycompat, revlog, vfs as vfsmod
+from mercurial import pycompat, revlog, vfs as vfsmod
+from mercurial.interfaces import repository
 
 from . import native
 
@@ -34,8 +35,13 @@ enabled = True
 
 
 def _cachedir(cl):
-    """The `cache` directory beside the store holding `cl` (`.hg/cache`)."""
-    return os.path.join(os.path.dirname(cl.opener.base), b'cache')
+    """Mercurial's cache directory for the store holding `cl`: `cache` beside
+    `.hg/store` (for a share, its source's, as Mercurial's cachevfs), or in `.hg`
+    for a repository without a store. Found through the changelog's own path: the
+    store's opener is a proxy without `base` in Mercurial 6.9."""
+    store = os.path.dirname(cl.opener.join(b'00changelog.i'))
+    hgdir = os.path.dirname(store) if os.path.basename(store) == b'store' else store
+    return os.path.join(hgdir, b'cache')
 
 
 def cachepath(cl):
@@ -137,7 +143,20 @@ def describe(repo):
     return path, b'invalid: %s' % reason.encode()
 
 
-def install(extensions):
-    """Record the changelog's identity when it is loaded; returns hook names."""
-    extensions.wrapfunction(changelog.changelog, '__init__', recordsource)
-    return [b'changelog.__init__ (DAG cache)']
+def updatecaches(orig, repo, *args, **kwargs):
+    """`hg debugupdatecaches` (and Mercurial's own calls warming every cache)
+    writes the persistent DAG cache too."""
+    result = orig(repo, *args, **kwargs)
+    full = kwargs.get('full') or (len(args) > 1 and args[1])
+    if full or kwargs.get('caches') == repository.CACHES_ALL:
+        update(repo)
+    return result
+
+
+def warmupcache(orig, repo):
+    """A command server preloading a repository (`cmdserver.max-repo-cache`) loads
+    the changelog's parents table too: its forked workers inherit it."""
+    orig(repo)
+    cl = repo.changelog
+    if native.servesrevlog(cl):
+        native._native.warm(cl.index)

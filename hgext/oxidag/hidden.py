@@ -18,7 +18,7 @@ included, so nothing downstream can tell):
 
 from __future__ import annotations
 
-from mercurial import obsolete, repoview, revlog, smartset
+from mercurial import obsolete, revlog, smartset
 
 from . import native
 
@@ -121,16 +121,3 @@ def _members(revs):
     if type(revs) is smartset.baseset and '_set' in revs.__dict__:
         return revs._set
     return set(revs)
-
-
-def install(extensions):
-    """Wrap the hidden computation's parts; returns their names for `hg debugoxidag`."""
-    extensions.wrapfunction(repoview, '_revealancestors', revealancestors)
-    # The obsolescence sets are computed through this table, filled at import.
-    for name, wrapper in ((b'obsolete', obsoleteset), (b'orphan', orphanset)):
-        obsolete.cachefuncs[name] = _wrapped(obsolete.cachefuncs[name], wrapper)
-    return [b'repoview._revealancestors', b'obsolete.cachefuncs[obsolete]', b'obsolete.cachefuncs[orphan]']
-
-
-def _wrapped(orig, wrapper):
-    return lambda repo: wrapper(orig, repo)

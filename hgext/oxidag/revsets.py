@@ -16,27 +16,23 @@ sets already evaluated, never evaluating an argument twice.
 
 from __future__ import annotations
 
-import functools
 import itertools
 
 from mercurial import error, revset, revsetlang, smartset
 
-from . import native
-from .compat import load_revset_predicates, revset_walkers
+from . import hooks, native
 from .smartsets import nativebaseset, nativefilteredset, runslazily
 
 # --- arguments already evaluated ------------------------------------------
 
-# An internal predicate that hands Mercurial's predicate a set oxidag evaluated.
-_EVALUATED = b'_oxidagevaluated'
 _evaluated = {}
 _keys = itertools.count()
 
 
 def _evaluatedset(repo, subset, x):
-    key = revsetlang.getstring(x, _EVALUATED + b' is internal to oxidag')
+    key = revsetlang.getstring(x, hooks.EVALUATED + b' is internal to oxidag')
     if key not in _evaluated:
-        raise error.ParseError(_EVALUATED + b' is internal to oxidag')
+        raise error.ParseError(hooks.EVALUATED + b' is internal to oxidag')
     return _evaluated[key]
 
 
@@ -45,7 +41,7 @@ def _fallback(orig, repo, subset, evaluated, *order):
     keys = [b'%d' % next(_keys) for _ in evaluated]
     _evaluated.update(zip(keys, evaluated))
     try:
-        nodes = tuple((b'func', (b'symbol', _EVALUATED), (b'string', k)) for k in keys)
+        nodes = tuple((b'func', (b'symbol', hooks.EVALUATED), (b'string', k)) for k in keys)
         x = nodes[0] if len(nodes) == 1 else (b'list',) + nodes
         return orig(repo, subset, x, *order)
     finally:
@@ -184,33 +180,3 @@ def reachableroots(orig, repo, roots, heads, includepath=False):
         cl.index, rootset.min(), headset, rootset, includepath
     )
     return nativebaseset(found, fromset=False)
-
-
-def _replace(orig, replacement):
-    def predicate(*args):
-        return replacement(orig, *args)
-
-    return functools.update_wrapper(predicate, orig)
-
-
-PREDICATES = {
-    b'only': only,
-    b'heads': heads,
-    b'roots': roots,
-    b'children': children,
-    b'parents': parents,
-}
-
-
-def install(extensions):
-    """Replace the predicates (keeping their help, weight and flags) and wrap
-    `dag_util.reachableroots`; returns the names for `hg debugoxidag`."""
-    load_revset_predicates()
-    names = []
-    for name, replacement in sorted(PREDICATES.items()):
-        revset.symbols[name] = _replace(revset.symbols[name], replacement)
-        names.append(b'revset.%s' % name)
-    revset.symbols[_EVALUATED] = _evaluatedset
-    extensions.wrapfunction(revset_walkers, 'reachableroots', reachableroots)
-    names.append(b'%s.reachableroots' % revset_walkers.__name__.encode('ascii'))
-    return names

@@ -306,15 +306,6 @@ def runslazily(revs):
     return True
 
 
-def install(extensions):
-    """Wrap baseset's and span's set operations; returns the names for `hg
-    debugoxidag`."""
-    extensions.wrapfunction(smartset.baseset, '_fastsetop', _basesetop)
-    extensions.wrapfunction(smartset._spanset, '__sub__', _spansub)
-    extensions.wrapfunction(smartset._spanset, '__and__', _spanand)
-    return [b'smartset.baseset._fastsetop', b'smartset._spanset.__sub__', b'smartset._spanset.__and__']
-
-
 def _hasset(revs):
     if isinstance(revs, nativebaseset):
         return revs._hasset

@@ -10,7 +10,7 @@ whose code raises its own error or gives its own answer for them.
 
 from __future__ import annotations
 
-from mercurial import ancestor as ancestormod, dagop, repoview, revlog
+from mercurial import ancestor as ancestormod, repoview, revlog
 from mercurial.node import nullrev
 
 from . import native
@@ -330,27 +330,3 @@ def revdescendants(orig, repo, revs, followfirst, startdepth=None, stopdepth=Non
         computed = walk()
         walk = lambda: computed
     return nativeset(walk, iterasc=True)
-
-
-def install(extensions):
-    """Wrap every hook point; returns their names for `hg debugoxidag`."""
-    hooks = [
-        (revlog.revlog, 'ancestors', ancestors),
-        (revlog.revlog, 'incrementalmissingrevs', incrementalmissingrevs),
-        (dagop, 'headrevs', headrevs),
-        (revlog.revlog, 'heads', heads),
-        (revlog.revlog, 'descendants', descendants),
-        (revlog.revlog, 'children', children),
-        (revlog.revlog, '_commonancestorsheads', commonancestorsheads_revs),
-        (revlog.revlog, 'ancestor', ancestor),
-        (revlog.revlog, 'isancestorrev', isancestorrev),
-        (revlog.revlog, 'reachableroots', reachableroots),
-        (revlog.revlog, 'strip', strip),
-        (revset_walkers, 'revancestors', revancestors),
-        (revset_walkers, 'revdescendants', revdescendants),
-    ]
-    names = []
-    for container, name, wrapper in hooks:
-        extensions.wrapfunction(container, name, wrapper)
-        names.append(b'%s.%s' % (container.__name__.encode('ascii'), name.encode('ascii')))
-    return names

@@ -1,0 +1,128 @@
+"""Where oxidag attaches to Mercurial: every hook point and the function answering
+there, installed by extsetup.
+
+A command that walks no ancestry (`hg id`, `hg status`) pays for this table only:
+each hook calls its answering function through a trampoline, so the module that
+holds it (wrappers.py, revsets.py, ...) is executed at the first call, not at
+start; hooks on Mercurial modules that such a command does not load (the revset
+walkers, setdiscovery, the command server's repository cache) are attached when
+Mercurial loads them (`compat.whenloaded`).
+"""
+
+from __future__ import annotations
+
+import functools
+
+from mercurial import (
+    changelog,
+    dagop,
+    extensions,
+    localrepo,
+    obsolete,
+    repocache,
+    repoview,
+    revlog,
+    revset,
+    setdiscovery,
+    smartset,
+)
+
+from . import compat, dagcache, discovery, hidden, revsets, smartsets, wrappers
+from .compat import revset_walkers
+
+
+def _deferred(module, name):
+    """A function calling `module.name` (the module executed at the first call)."""
+
+    def call(*args, **kwargs):
+        return getattr(module, name)(*args, **kwargs)
+
+    call.__name__ = name
+    return call
+
+
+# (container, attribute, module answering, its function)
+_WRAPPED = [
+    (revlog.revlog, 'ancestors', wrappers, 'ancestors'),
+    (revlog.revlog, 'incrementalmissingrevs', wrappers, 'incrementalmissingrevs'),
+    (dagop, 'headrevs', wrappers, 'headrevs'),
+    (revlog.revlog, 'heads', wrappers, 'heads'),
+    (revlog.revlog, 'descendants', wrappers, 'descendants'),
+    (revlog.revlog, 'children', wrappers, 'children'),
+    (revlog.revlog, '_commonancestorsheads', wrappers, 'commonancestorsheads_revs'),
+    (revlog.revlog, 'ancestor', wrappers, 'ancestor'),
+    (revlog.revlog, 'isancestorrev', wrappers, 'isancestorrev'),
+    (revlog.revlog, 'reachableroots', wrappers, 'reachableroots'),
+    (revlog.revlog, 'strip', wrappers, 'strip'),
+    (revset_walkers, 'revancestors', wrappers, 'revancestors'),
+    (revset_walkers, 'revdescendants', wrappers, 'revdescendants'),
+]
+
+# The internal predicate by which a replaced predicate hands Mercurial's the sets it
+# already evaluated (revsets.py).
+EVALUATED = b'_oxidagevaluated'
+
+# Revset predicates replaced (their help, weight and flags kept).
+_PREDICATES = [b'children', b'heads', b'only', b'parents', b'roots']
+
+
+def _wrap(container, attribute, module, function):
+    extensions.wrapfunction(container, attribute, _deferred(module, function))
+
+
+def _replacepredicate(name):
+    orig = revset.symbols[name]
+    replacement = _deferred(revsets, name.decode('ascii'))
+
+    def predicate(*args):
+        return replacement(orig, *args)
+
+    revset.symbols[name] = functools.update_wrapper(predicate, orig)
+
+
+def _replacecachefunc(name, function):
+    orig = obsolete.cachefuncs[name]
+    answer = _deferred(hidden, function)
+    obsolete.cachefuncs[name] = lambda repo: answer(orig, repo)
+
+
+def _name(container, attribute):
+    return b'%s.%s' % (compat.modulename(container).encode('ascii'), attribute.encode('ascii'))
+
+
+def install():
+    """Attach every hook; returns their names for `hg debugoxidag`."""
+    names = []
+    for container, attribute, module, function in _WRAPPED:
+        compat.whenloaded(container, functools.partial(_wrap, attribute=attribute, module=module, function=function))
+        names.append(_name(container, attribute))
+    compat.load_revset_predicates()
+    for name in _PREDICATES:
+        _replacepredicate(name)
+        names.append(b'revset.%s' % name)
+    revset.symbols[EVALUATED] = _deferred(revsets, '_evaluatedset')
+    compat.whenloaded(revset_walkers, functools.partial(_wrap, attribute='reachableroots', module=revsets,
+                                                        function='reachableroots'))
+    names.append(_name(revset_walkers, 'reachableroots'))
+    for container, attribute, function in (
+        (smartset.baseset, '_fastsetop', '_basesetop'),
+        (smartset._spanset, '__sub__', '_spansub'),
+        (smartset._spanset, '__and__', '_spanand'),
+    ):
+        _wrap(container, attribute, smartsets, function)
+        names.append(b'smartset.%s.%s' % (container.__name__.encode('ascii'), attribute.encode('ascii')))
+    _wrap(repoview, '_revealancestors', hidden, 'revealancestors')
+    names.append(b'repoview._revealancestors')
+    # The obsolescence sets are computed through this table, filled at import.
+    for name, function in ((b'obsolete', 'obsoleteset'), (b'orphan', 'orphanset')):
+        _replacecachefunc(name, function)
+        names.append(b'obsolete.cachefuncs[%s]' % name)
+    compat.whenloaded(setdiscovery, lambda module: discovery.install())
+    names.append(b'setdiscovery.partialdiscovery')
+    _wrap(changelog.changelog, '__init__', dagcache, 'recordsource')
+    names.append(b'changelog.__init__ (DAG cache)')
+    _wrap(localrepo.localrepository, 'updatecaches', dagcache, 'updatecaches')
+    compat.whenloaded(repocache, functools.partial(_wrap, attribute='_warmupcache', module=dagcache,
+                                                   function='warmupcache'))
+    names += [b'localrepo.updatecaches (DAG cache)', b'repocache._warmupcache (chg)']
+    return names
