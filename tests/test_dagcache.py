@@ -238,3 +238,26 @@ def test_the_file_lives_in_mercurials_cache_directory(repo, tmp_path, native):
     assert answers(share) == answers(share, extension=False)
     assert os.path.exists(repo / CACHE) and not os.path.exists(share / CACHE)
     assert state(share) == "valid, 3000 revisions"
+
+
+def test_small_walks_leave_the_table_unloaded(tmp_path, native):
+    """On a large changelog, a walk over a small share of it (graph drawing of the
+    last revisions, `x::y` near tip, is-ancestor of close revisions) is Mercurial's
+    C until the table is loaded: no file is written, answers are Mercurial's; a
+    large walk loads it (and writes the file)."""
+    from oxidag import native as extension_native
+
+    size = extension_native.SMALL_REVLOG + 4000
+    repo = make_repo(tmp_path / "large", random_dag(random.Random(7), size))
+    tip = size - 1
+    small = [
+        ["log", "-G", "-l", "30", "-T", "{rev}\n"],
+        ["log", "-r", "%d::tip" % (tip - 60), "-T", "{rev}\n"],
+        ["log", "-r", "%d::%d" % (tip - 90, tip - 10), "-T", "{rev}\n"],
+    ]
+    for args in small:
+        assert hg(*args, cwd=repo).stdout == hg(*args, cwd=repo, extension=False).stdout
+        assert not os.path.exists(repo / CACHE), "a small walk loaded the table: %s" % args
+    large = ["log", "-r", "%d::tip" % (tip // 2), "-T", "{rev}\n"]
+    assert hg(*large, cwd=repo).stdout == hg(*large, cwd=repo, extension=False).stdout
+    assert state(repo) == "valid, %d revisions" % size

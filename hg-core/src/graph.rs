@@ -158,50 +158,51 @@ impl ParentsTable {
     /// a process's first native call). On error nothing of `pairs` is kept.
     pub fn extend_checked(&mut self, pairs: &[[i32; 2]]) -> Result<(), GraphError> {
         let first = self.parents.len();
-        let mut bad = None;
-        for (i, &[p1, p2]) in pairs.iter().enumerate() {
-            let rev = (first + i) as i32;
-            // Both parents in [-1, rev): one unsigned comparison each.
-            if (p1.wrapping_add(1) as u32) > rev as u32 || (p2.wrapping_add(1) as u32) > rev as u32
-            {
-                bad = Some(i);
-                break;
-            }
-        }
-        if let Some(i) = bad {
-            let rev = Revision((first + i) as i32);
-            let [p1, p2] = pairs[i];
-            let parent = if p1 >= rev.0 || p1 < -1 { p1 } else { p2 };
-            return Err(GraphError::ParentNotBelowChild {
-                rev,
-                parent: Revision(parent),
-            });
-        }
         self.parents
             .extend(pairs.iter().map(|&[p1, p2]| [Revision(p1), Revision(p2)]));
-        Ok(())
+        self.check_appended(first)
     }
 
     /// [`ParentsTable::extend_checked`] from records of 8 bytes, the first and second
-    /// parents as little-endian `i32` (the on-disk form, [`crate::table_file`]):
-    /// decoded, checked and appended in one pass. `records.len()` is a multiple of 8.
+    /// parents as little-endian `i32` (the on-disk form, [`crate::table_file`]).
+    /// `records.len()` is a multiple of 8.
     pub fn extend_checked_le(&mut self, records: &[u8]) -> Result<(), GraphError> {
         let first = self.parents.len();
         let word =
             |r: &[u8], at: usize| i32::from_le_bytes([r[at], r[at + 1], r[at + 2], r[at + 3]]);
-        for (i, record) in records.chunks_exact(8).enumerate() {
-            let rev = (first + i) as i32;
-            let (p1, p2) = (word(record, 0), word(record, 4));
-            if (p1.wrapping_add(1) as u32) > rev as u32 || (p2.wrapping_add(1) as u32) > rev as u32
-            {
+        self.parents.extend(
+            records
+                .chunks_exact(8)
+                .map(|r| [Revision(word(r, 0)), Revision(word(r, 4))]),
+        );
+        self.check_appended(first)
+    }
+
+    /// Check the revisions from `first` on (every parent in [-1, rev)); if one is
+    /// not, drop them all and name it. Appending first and checking after, a block
+    /// at a time without an exit inside, lets both passes vectorize: one pass with
+    /// an exit per revision took several times longer on a million revisions.
+    fn check_appended(&mut self, first: usize) -> Result<(), GraphError> {
+        const BLOCK: usize = 4096;
+        // Both parents in [-1, rev): one unsigned comparison each.
+        let outside = |rev: usize, [p1, p2]: [Revision; 2]| {
+            ((p1.0.wrapping_add(1) as u32) > rev as u32)
+                | ((p2.0.wrapping_add(1) as u32) > rev as u32)
+        };
+        for (b, block) in self.parents[first..].chunks(BLOCK).enumerate() {
+            let base = first + b * BLOCK;
+            let any = block
+                .iter()
+                .enumerate()
+                .fold(false, |any, (i, &pair)| any | outside(base + i, pair));
+            let found = (0..block.len()).find(|&i| any && outside(base + i, block[i]));
+            if let Some(i) = found {
+                let rev = Revision((base + i) as i32);
+                let [p1, p2] = block[i];
+                let parent = if p1.0 >= rev.0 || p1.0 < -1 { p1 } else { p2 };
                 self.parents.truncate(first);
-                let parent = if p1 >= rev || p1 < -1 { p1 } else { p2 };
-                return Err(GraphError::ParentNotBelowChild {
-                    rev: Revision(rev),
-                    parent: Revision(parent),
-                });
+                return Err(GraphError::ParentNotBelowChild { rev, parent });
             }
-            self.parents.push([Revision(p1), Revision(p2)]);
         }
         Ok(())
     }
@@ -313,6 +314,59 @@ mod tests {
             ));
             assert_eq!(table.len(), 4);
         }
+    }
+
+    #[test]
+    fn batches_name_their_first_bad_revision_in_any_block() {
+        // A chain of 10,000 (two and a half check blocks), one parent spoiled at a time.
+        let chain: Vec<[i32; 2]> = (0..10_000).map(|r| [r - 1, -1]).collect();
+        for at in [0usize, 4095, 4096, 9999] {
+            for bad in [[at as i32, -1], [-1, at as i32 + 7], [-3, -1]] {
+                let mut pairs = chain.clone();
+                pairs[at] = bad;
+                let bytes: Vec<u8> = pairs
+                    .iter()
+                    .flat_map(|&[p1, p2]| p1.to_le_bytes().into_iter().chain(p2.to_le_bytes()))
+                    .collect();
+                let mut table = ParentsTable::new();
+                table.extend_checked(&[[-1, -1]]).unwrap();
+                // Shifted by the one revision already there.
+                let mut shifted = pairs.clone();
+                shifted
+                    .iter_mut()
+                    .for_each(|p| p.iter_mut().for_each(|x| *x += (*x >= 0) as i32));
+                let want = Err(GraphError::ParentNotBelowChild {
+                    rev: Revision(at as i32 + 1),
+                    parent: Revision(if bad[0] == -1 {
+                        shifted[at][1]
+                    } else {
+                        shifted[at][0]
+                    }),
+                });
+                assert_eq!(table.extend_checked(&shifted), want);
+                assert_eq!(table.len(), 1);
+                let mut table = ParentsTable::new();
+                assert_eq!(
+                    table.extend_checked_le(&bytes),
+                    Err(GraphError::ParentNotBelowChild {
+                        rev: Revision(at as i32),
+                        parent: Revision(if bad[0] == -1 { bad[1] } else { bad[0] }),
+                    })
+                );
+                assert_eq!(table.len(), 0);
+            }
+        }
+        let mut table = ParentsTable::new();
+        let bytes: Vec<u8> = chain
+            .iter()
+            .flat_map(|&[p1, p2]| p1.to_le_bytes().into_iter().chain(p2.to_le_bytes()))
+            .collect();
+        assert_eq!(table.extend_checked_le(&bytes), Ok(()));
+        assert_eq!(table.len(), 10_000);
+        assert_eq!(
+            table.parents(Revision(9999)),
+            Ok([Revision(9998), NULL_REVISION])
+        );
     }
 
     struct Corrupt;

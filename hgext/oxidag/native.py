@@ -69,6 +69,24 @@ def active():
     return _native is not None and mode != b'python'
 
 
+# Before a changelog's parents table is loaded in this process, a walk over less
+# than 1/2**SMALL_WALK_SHIFT of its revisions is left to Mercurial's C code:
+# reading the table (the DAG cache file, a few milliseconds per million
+# revisions) costs more than C walking that share. Below SMALL_REVLOG revisions
+# loading is too cheap to matter.
+SMALL_WALK_SHIFT = 3
+SMALL_REVLOG = 1 << 16
+
+
+def worthloading(rlog, span):
+    """Whether a native answer pays for a walk over about `span` revisions of `rlog`
+    (see SMALL_WALK_SHIFT)."""
+    if '_oxidag_prepared' in rlog.__dict__:
+        return True
+    total = len(rlog)
+    return total < SMALL_REVLOG or span >= total >> SMALL_WALK_SHIFT
+
+
 def servesrevlog(rlog):
     """Whether the native module answers for this revlog; before its first answer
     for a changelog, the persistent DAG cache is consulted (see dagcache.py)."""

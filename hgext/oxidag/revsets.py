@@ -171,10 +171,13 @@ def reachableroots(orig, repo, roots, heads, includepath=False):
     a sorted baseset of a list; pure-Python Mercurial answers differently for
     heads below the lowest root, so it keeps its own."""
     cl = repo.changelog
-    if not roots or not _served(repo) or not hasattr(cl.index, 'reachableroots2'):
+    if not roots or not native.serves(cl.index) or not hasattr(cl.index, 'reachableroots2'):
         return orig(repo, roots, heads, includepath)
     rootset, headset = tonative(repo, roots), tonative(repo, heads)
     if rootset is None or headset is None:
+        return orig(repo, roots, heads, includepath)
+    span = (headset.max() or 0) - rootset.min()
+    if not native.worthloading(cl, span) or not _served(repo):
         return orig(repo, roots, heads, includepath)
     found = native._native.reachablerootsset(
         cl.index, rootset.min(), headset, rootset, includepath

@@ -236,7 +236,11 @@ def isancestorrev(orig, self, a, b):
     # Mercurial answers through reachableroots: the C index ignores the repoview, the
     # pure-Python walk reads parents through it (and refuses hidden revisions).
     c_index = hasattr(self.index, 'reachableroots2')
-    if not _serves(self) or _unusual(self, (a, b), hidden=c_index):
+    if (
+        not native.worthloading(self, b - a)
+        or not _serves(self)
+        or _unusual(self, (a, b), hidden=c_index)
+    ):
         return orig(self, a, b)
     return native._native.isancestor(self.index, a, b)
 
@@ -244,10 +248,15 @@ def isancestorrev(orig, self, a, b):
 def reachableroots(orig, self, minroot, heads, roots, includepath=False):
     # The native answer is the C index's (reachableroots2), in its order; pure-Python
     # Mercurial answers differently for heads below minroot, so it keeps its own.
-    if not _serves(self) or not hasattr(self.index, 'reachableroots2'):
+    if not native.serves(self.index) or not hasattr(self.index, 'reachableroots2'):
         return orig(self, minroot, heads, roots, includepath=includepath)
     heads = list(heads)
-    if _unusual(self, heads, hidden=True):
+    span = max(heads, default=minroot) - minroot
+    if (
+        _unusual(self, heads, hidden=True)
+        or not native.worthloading(self, span)
+        or not _serves(self)
+    ):
         return orig(self, minroot, heads, roots, includepath=includepath)
     return native._native.reachableroots(self.index, minroot, heads, list(roots), includepath)
 
