@@ -102,9 +102,11 @@ def orphanset(orig, repo):
     native sweep is the same, and its answer is added to a set in that same order,
     so the frozenset is Mercurial's."""
     cl = repo.changelog
+    obsoletes = obsolete.getrevs(repo, b'obsolete')
+    if not obsoletes:
+        return frozenset()  # Mercurial's sweep finds nothing: no need of the table
     if not native.servesrevlog(cl):
         return orig(repo)
-    obsoletes = obsolete.getrevs(repo, b'obsolete')
     others = _members(obsolete._mutablerevs(repo)) - obsoletes
     try:
         found = native._native.descendantsthrough(cl.index, obsoletes, others)
