@@ -40,7 +40,9 @@ def hg(repo, args, extension):
     elapsed = time.perf_counter() - start
     if proc.returncode not in (0, 1):
         raise SystemExit("%s failed: %s" % (" ".join(cmd), proc.stderr.decode()))
-    return proc.stdout, elapsed
+    # Discovery prints its own timing: not part of the answer.
+    out = b"\n".join(line for line in proc.stdout.splitlines() if b"elapsed time" not in line)
+    return out, elapsed
 
 
 def measure(repo, args):
@@ -82,6 +84,8 @@ def main():
          "opening both repositories"),
         ("hg incoming (1% behind)", behind, ["incoming", "-q", "-T", "{rev}\n", repo],
          "opening both repositories"),
+        ("hg debugdiscovery (1% behind)", behind, ["debugdiscovery", repo], None),
+        ("hg log -r 'roots(X::)'", repo, log("roots(%d::)" % mid), None),
     ]
     print("repository: %s (%d revisions), X = %d; whole processes, medians of %d alternating runs"
           % (name, tip + 1, mid, RUNS))
