@@ -29,9 +29,32 @@ def describe(repo, expr):
         revs = repo.anyrevs([expr], user=True)
         members = b" ".join(b"%d" % r for r in revs)
         facts = b"len %d first %r last %r" % (len(revs), revs.first(), revs.last())
-        return b"\n".join([stringutil.prettyrepr(revs), members, facts])
+        return b"\n".join([stringutil.prettyrepr(revs), members, facts, untouched(repo, expr)])
     except Exception as exc:  # compared between runs like any result
         return b"error %s: %s" % (type(exc).__name__.encode(), stringutil.forcebytestr(exc))
+
+
+# What a fresh smartset answers when asked this first (a lazy set may answer
+# before it has computed its members), each of the set and of its reverse.
+FIRST_QUESTIONS = [
+    ("bool", bool),
+    ("first", lambda s: s.first()),
+    ("last", lambda s: s.last()),
+    ("max", lambda s: s.max() if s else None),
+    ("slice", lambda s: list(s.slice(0, 3))),
+    ("iter3", lambda s: [r for r, _ in zip(s, range(3))]),
+]
+
+
+def untouched(repo, expr):
+    answers = []
+    for reverse in (False, True):
+        for name, question in FIRST_QUESTIONS:
+            fresh = repo.anyrevs([expr], user=True)
+            if reverse:
+                fresh.reverse()
+            answers.append(b"%s%s %r" % (b"-" if reverse else b"", name.encode(), question(fresh)))
+    return b" ".join(answers)
 
 
 def load(path, mode):

@@ -4,11 +4,13 @@ with and without oxidag (native and fallback modes), errors, strips, threads."""
 import os
 import random
 import shutil
+import subprocess
+import sys
 import threading
 
 import pytest
 
-from conftest import REVSETS, hg, make_repo, random_dag
+from conftest import HG_ENV, REVSETS, hg, make_repo, random_dag
 
 ACROSS_STRIP = os.path.join(os.path.dirname(os.path.abspath(__file__)), "acrossstrip.py")
 
@@ -43,6 +45,41 @@ def test_revsets_with_every_kernel_split(repo, expr, native):
     expected = log(repo, expr, extension=False)
     assert expected
     assert log(repo, expr, config=["oxidag.threads=2", "oxidag.parallel-threshold=1"]) == expected
+
+
+def test_log_follow_reads_history_from_the_top(tmp_path, native):
+    # `hg log -f` walks the working directory's ancestors from the top, lazily in
+    # Mercurial: the native walk too (a limit reads only the first revisions).
+    path = make_repo(tmp_path / "r", random_dag(random.Random(8), 200))
+    hg("update", "-q", "150", cwd=path, extension=False)
+    for args in (["-f", "-l", "7"], ["-f"], ["-f", "-l", "3", "-r", "reverse(::120)"], ["-l", "5", "-r", "reverse(::tip)"]):
+        cmd = ["log", "-T", "{rev}\n"] + args
+        expected = hg(*cmd, cwd=path, extension=False).stdout
+        assert expected and hg(*cmd, cwd=path).stdout == expected, args
+
+
+LAZY_FROM_THE_TOP = """
+import sys
+sys.path.insert(0, %r)
+from revsetdump import load
+repo = load(%r, "auto")
+revs = repo.revs(b"reverse(::tip)")
+print(revs.first(), [r for r, _ in zip(revs, range(3))], revs.max(), bool(revs))
+print("computed" if "_native" in revs.__dict__ else "lazy", len(revs))
+print("computed" if "_native" in revs.__dict__ else "lazy", list(revs)[:3])
+"""
+
+
+def test_reading_from_the_top_walks_no_further(tmp_path, native):
+    path = make_repo(tmp_path / "r", random_dag(random.Random(9), 100))
+    script = LAZY_FROM_THE_TOP % (os.path.dirname(os.path.abspath(__file__)), str(path))
+    out = subprocess.run([sys.executable, "-c", script], env=HG_ENV, capture_output=True, check=True).stdout.decode()
+    top = hg("log", "-l", "3", "-r", "reverse(::tip)", "-T", "{rev} ", cwd=path, extension=False).stdout.decode().split()
+    assert out.splitlines() == [
+        "99 [%s] 99 True" % ", ".join(top),
+        "lazy %d" % len(hg("log", "-r", "::tip", "-T", "x", cwd=path, extension=False).stdout),
+        "computed [%s]" % ", ".join(top),
+    ]
 
 
 def test_pure_python_mercurial(repo, native):
@@ -130,6 +167,8 @@ HELD = [
     "::40 - ::20",
     "ancestors(40) and descendants(5)",
     "ancestors(tip, depth=4)",
+    "reverse(::40)",
+    "reverse(ancestors(50))",
 ]
 
 

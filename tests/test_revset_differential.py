@@ -75,6 +75,14 @@ COMPOSED = [
     "::50 or 1 + 2 + 3",
     "0:10 or ::5",
     "(::50 or null) and 0:",
+    # Read from the top before (or without) computing the whole walk.
+    "reverse(::50)",
+    "last(ancestors(tip), 3)",
+    "max(::tip)",
+    "first(reverse(ancestors(50 + 70)), 4)",
+    "reverse(::tip) - ::40",
+    "reverse(ancestors(60, depth=2))",
+    "reverse(_firstancestors(tip))",
     # A Python baseset holding its set, sorted, on the left (draft()).
     "draft() - heads(all())",
     "draft() - only(tip, 10)",

@@ -115,22 +115,76 @@ class _nativefilters(_nativemembers):
 class nativeset(_nativefilters, smartset.abstractsmartset):
     """`generatorset(gen, iterasc)` whose generator is the native walk `walk()`,
     run when the set is first consulted. Made as `nativeset(walk, iterasc)`, an
-    instance of the subclass for `iterasc`, named as Mercurial's."""
+    instance of the subclass for `iterasc`, named as Mercurial's.
 
-    def __new__(cls, walk, iterasc):
+    `lazydesc`, if given, makes a native iterator of the members in descending
+    order that walks only as far as it is read: until the whole set is needed,
+    reading from the top (`hg log -f -l 10`, `last(::x, n)`, `max`) uses it, as
+    Mercurial's descending generator yields its first revisions at once."""
+
+    def __new__(cls, walk, iterasc, lazydesc=None):
         if cls is nativeset:
             cls = _nativesetasc if iterasc else _nativesetdesc
         return super().__new__(cls)
 
-    def __init__(self, walk, iterasc):
+    def __init__(self, walk, iterasc, lazydesc=None):
         self._walk = walk
         self._iterasc = iterasc
+        self._lazydesc = lazydesc
         # As generatorset: ascending until sorted or reversed, whatever `iterasc`.
         self._ascending = True
 
     @util.propertycache
     def _native(self):
         return self._walk()
+
+    def _toplazily(self):
+        """The lazy descending iterator, while the whole set is not computed."""
+        if self._lazydesc is None or '_native' in self.__dict__:
+            return None
+        return self._lazydesc()
+
+    def __iter__(self):
+        if self.isdescending():
+            lazy = self._toplazily()
+            if lazy is not None:
+                return lazy
+        return super().__iter__()
+
+    @property
+    def fastdesc(self):
+        return self._descending
+
+    def _descending(self):
+        lazy = self._toplazily()
+        return self._native.descending() if lazy is None else lazy
+
+    def __nonzero__(self):
+        lazy = self._toplazily()
+        if lazy is not None:
+            return next(lazy, None) is not None
+        return bool(self._native)
+
+    __bool__ = __nonzero__
+
+    def max(self):
+        lazy = self._toplazily()
+        if lazy is None:
+            return super().max()
+        value = next(lazy, None)
+        if value is None:
+            raise ValueError(b'arg is an empty sequence')
+        return value
+
+    def first(self):
+        if self.isdescending() and self._lazydesc is not None:
+            return next(self.fastdesc(), None)
+        return super().first()
+
+    def last(self):
+        if self.isascending() and self._lazydesc is not None:
+            return next(self.fastdesc(), None)
+        return super().last()
 
     def sort(self, reverse=False):
         self._ascending = not reverse

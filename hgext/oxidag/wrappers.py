@@ -305,8 +305,15 @@ def revancestors(orig, repo, revs, followfirst=False, startdepth=None, stopdepth
         index = repo.changelog.index
         return native._native.revancestors(index, revlist, followfirst, startdepth, stopdepth, canonical)
 
+    lazydesc = None
+    unlimited = not startdepth and (stopdepth is None or stopdepth >= revset_walkers.maxlogdepth)
+    if not followfirst and unlimited and revlist:
+        # The plain walk is the inclusive lazy ancestors' descending order.
+        starts = sorted(set(revlist))
+        lazydesc = lambda: native._native.AncestorsIterator(repo.changelog.index, starts, 0, True)
+
     # Behaves as the generatorset Mercurial's walk returns (order, flags, repr).
-    return nativeset(walk, iterasc=False)
+    return nativeset(walk, iterasc=False, lazydesc=lazydesc)
 
 
 def revdescendants(orig, repo, revs, followfirst, startdepth=None, stopdepth=None):
