@@ -7,7 +7,7 @@ PYTHON  := $(VENV)/bin/python
 HG      := $(VENV)/bin/hg
 NATIVE  := hgext/oxidag/_native.so
 
-.PHONY: all venv build demo test test-install test-rust test-python test-backend test-older-hg test-soak lint bench clean bench-hg bench-hg-quick bench-commands bench-parallel
+.PHONY: all venv build demo test test-install test-rust-hg test-hg-releases test-rust test-python test-backend test-older-hg test-soak lint bench clean bench-hg bench-hg-quick bench-commands bench-parallel
 
 all: build
 
@@ -60,6 +60,24 @@ test-older-hg: build $(OLD_HG_VENV)/.installed
 
 test-install: venv
 	tests/test-install
+
+# Mercurial 7.0 and 7.1 (in testedwith with 6.9.5 and 7.2.4): the pytest suite and
+# test-oxidag.t against each, as test-older-hg does (not in make test: CI time).
+HG_RELEASES := 7.0.3 7.1.2
+test-hg-releases: build
+	set -e; for v in $(HG_RELEASES); do \
+	    d=.venv-hg$$v; \
+	    [ -e $$d/.installed ] || { python3 -m venv $$d && $$d/bin/pip install -q mercurial==$$v pytest==9.2.0 && touch $$d/.installed; }; \
+	    OXIDAG_EXPECT_BACKEND=$(BACKEND) $$d/bin/python -m pytest -q tests; \
+	    OXIDAG_EXPECT_BACKEND=$(BACKEND) VENV=$(abspath .)/$$d tests/run-t-tests; \
+	done
+
+# Under a Mercurial built with its own Rust extensions (contrib/bench/setup-peers
+# builds it once: minutes of cargo, so not in make test, where the test skips):
+# its Rust index reported as not served, answers Mercurial's, mode=native refused.
+test-rust-hg: build
+	contrib/bench/setup-peers
+	OXIDAG_RUST_HG=$(CURDIR)/.tmp/bench/hg-rust/bin/hg $(PYTHON) -m pytest -q tests/test_rust_mercurial.py
 
 # The randomized and adversarial tests at length (make test runs them short): 20,000
 # random revsets per repository, 100,000 rounds of the memory check, with the

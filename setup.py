@@ -6,9 +6,20 @@ builds the rust-cpython one. Without a Rust toolchain the install still succeeds
 """
 
 import os
+import re
 
 from setuptools import setup
 from setuptools_rust import Binding, RustExtension
+
+
+def cargo_version():
+    """The workspace's version (Cargo.toml), the one the native module reports."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    with open(os.path.join(here, "Cargo.toml"), encoding="utf-8") as f:
+        text = f.read()
+    package = text.split("[workspace.package]", 1)[1]
+    return re.search(r'^version = "([^"]+)"', package, re.M).group(1)
+
 
 BINDINGS = {"pyo3": Binding.PyO3, "cpython": Binding.RustCPython}
 backend = os.environ.get("OXIDAG_BACKEND", "pyo3")
@@ -16,6 +27,7 @@ if backend not in BINDINGS:
     raise SystemExit("OXIDAG_BACKEND must be one of %s" % ", ".join(BINDINGS))
 
 setup(
+    version=cargo_version(),
     packages=["hgext3rd.oxidag"],
     package_dir={"hgext3rd.oxidag": "hgext/oxidag"},
     rust_extensions=[
@@ -25,6 +37,8 @@ setup(
             binding=BINDINGS[backend],
             features=[backend],
             optional=True,
+            # Without symbols (setuptools-rust's own strip keeps the global ones).
+            rustc_flags=["-Cstrip=symbols"],
         )
     ],
     zip_safe=False,

@@ -3,6 +3,7 @@ with and without oxidag (native and fallback modes), errors, strips, threads."""
 
 import os
 import random
+import re
 import shutil
 import subprocess
 import sys
@@ -102,6 +103,27 @@ def test_debugoxidag_names_backend_and_hooks(repo, native):
     assert "parallel threshold: 100" in tuned
     fallback = hg("debugoxidag", cwd=repo, config=["oxidag.mode=python"]).stdout.decode()
     assert "backend: python" in fallback and "hooks: 0 active" in fallback
+
+
+def test_options_are_documented_where_mercurial_looks(repo, native):
+    # `hg help config.oxidag` and `hg help oxidag` describe every option, with the
+    # default Mercurial registers (`hg config --exp-all-known`).
+    known = dict(
+        line.split("=", 1)
+        for line in hg("config", "--exp-all-known", "oxidag", cwd=repo).stdout.decode().splitlines()
+    )
+    assert sorted(known) == ["oxidag.dag-cache", "oxidag.mode", "oxidag.parallel-threshold", "oxidag.threads"]
+    for topic in ("config.oxidag", "oxidag"):
+        text = " ".join(hg("help", topic, cwd=repo).stdout.decode().split())
+        for key, value in known.items():
+            described = text.split('"%s" ' % key.split(".")[1], 1)[1]
+            default = re.search(r"\(default: (\S+?)\)", described).group(1)
+            assert default == {"True": "yes"}.get(value, value), (topic, key, text)
+
+
+def test_version_is_shown(repo, native):
+    out = hg("version", "-v", cwd=repo).stdout.decode()
+    assert "  oxidag  external  %s\n" % native.__version__ in out, out
 
 
 def test_bad_mode_is_reported(repo):

@@ -29,27 +29,10 @@ of an iteration under way). Long native work stops on Ctrl-C.
 fallback), why, and which hooks are active; ``--debug`` output says so when
 the native module is missing.
 
-Configuration (read from the user and system configuration, and ``--config``)::
+Configuration (the ``[oxidag]`` section of the user and system configuration,
+or ``--config``; also :hg:`help config.oxidag`):
 
-  [oxidag]
-  # auto: native when available, else Mercurial's code (default)
-  # native: abort if the native module is missing
-  # python: always Mercurial's code
-  mode = auto
-  # threads of the parallel kernels (heads of large sets, children, set
-  # algebra, batches of queries): 0 = one per core, 1 = sequential, at
-  # most 1024. The environment variable OXIDAG_THREADS overrides it.
-  threads = 0
-  # inputs smaller than this (revisions, or members of a set) are handled
-  # on one thread: splitting them costs more than it saves (at least 1)
-  parallel-threshold = 65536
-  # keep the changelog's parents in .hg/cache (oxidag-dag-v1), so that a
-  # command's first native answer does not read the whole changelog
-  dag-cache = yes
-
-A value that is not a number within bounds is reported in one warning line
-naming the option, and the default is used.
-
+%s
 Work on Rust-owned data runs with Python's GIL released, so other Python
 threads (hgweb, command servers) run meanwhile.
 """
@@ -64,31 +47,81 @@ from mercurial import (
     dispatch,
     error,
     extensions,
+    help,
     pycompat,
     registrar,
     util,
 )
 
-from . import dagcache, hooks, native
+from . import compat, dagcache, hooks, native
 
 testedwith = b'6.9.5 7.2.4'
 minimumhgversion = b'6.9'
-buglink = b'https://example.invalid/oxidag/issues'
 
 cmdtable = {}
 command = registrar.command(cmdtable)
 
-configtable = {}
-configitem = registrar.configitem(configtable)
-
-configitem(b'oxidag', b'mode', default=b'auto')
-configitem(b'oxidag', b'threads', default=0)
-configitem(b'oxidag', b'parallel-threshold', default=65536)
-configitem(b'oxidag', b'dag-cache', default=True)
-
 MODES = (b'auto', b'native', b'python')
 # The bounds of the numeric options (the native module refuses beyond).
 MAX_THREADS = 1024
+MAX_THRESHOLD = 2**63 - 1
+
+# Each option once: its default, and its help as `hg help config.oxidag` shows it.
+OPTIONS = (
+    (b'mode', b'auto', b"""``auto``: native when the module is available, else Mercurial's code.
+    ``native``: abort when the native module is missing, or when Mercurial
+    reads revlogs with its own Rust extensions (their index is not served).
+    ``python``: always Mercurial's code.
+    (default: auto)"""),
+    (b'threads', 0, b"""Threads of the parallel kernels (heads of large sets, children, set
+    algebra, batches of queries): 0 is one per core, 1 sequential, at most
+    %d. The environment variable ``OXIDAG_THREADS`` overrides it.
+    (default: 0)""" % MAX_THREADS),
+    (b'parallel-threshold', 65536, b"""Inputs smaller than this (revisions, or members of a set) are handled on
+    one thread: splitting them costs more than it saves. At least 1.
+    (default: 65536)"""),
+    (b'dag-cache', True, b"""Keep the changelog's parents in ``.hg/cache/oxidag-dag-v1``, so that a
+    command's first native answer does not read the whole changelog.
+    (default: yes)"""),
+)
+_OPTIONS_HELP = b"""``oxidag``
+----------
+
+Native DAG ancestry (the oxidag extension). A value that is not valid is
+reported in one warning line naming the option and the value, and the
+default is used.
+
+%s
+""" % b"\n".join(b"``%s``\n    %s\n" % (name, text) for name, _default, text in OPTIONS)
+
+configtable = {}
+configitem = registrar.configitem(configtable)
+for _name, _default, _text in OPTIONS:
+    configitem(b'oxidag', _name, default=_default)
+
+__doc__ %= _OPTIONS_HELP.split(b'\n', 3)[3].decode()
+
+
+def getversion():
+    """The version `hg version -v` shows (the native module's, which is the
+    package's; the installed package's metadata for the fallback)."""
+    if native._native is not None:
+        return native._native.__version__.encode('ascii')
+    try:
+        from importlib import metadata
+
+        return metadata.version('oxidag').encode('ascii')
+    except Exception:  # a checkout without the native module: nothing to tell
+        return b''
+
+
+def _confighelp(ui, topic, doc):
+    return doc + b'\n\n' + _OPTIONS_HELP
+
+
+# `hg help config` shows the options; Mercurial's help module is loaded only by
+# commands that print help.
+compat.whenloaded(help, lambda module: module.addtopichook(b'config', _confighelp))
 
 _hooks = []
 
@@ -101,19 +134,19 @@ def extsetup(ui):
             % (b', '.join(MODES), mode)
         )
         mode = b'auto'
-    if mode == b'native' and native._native is None:
+    if mode == b'native' and (native._native is None or native.rustindexes()):
         # An exception here would only become a warning: refuse every command.
-        extensions.wrapfunction(dispatch, 'runcommand', _refuse_without_native)
+        extensions.wrapfunction(dispatch, 'runcommand', _refuse_native_mode)
     native.mode = mode
     if native.active():
         native._native.setthreads(_threads(ui))
-        native._native.setthreshold(_intoption(ui, b'parallel-threshold', 1, 2**63 - 1))
+        native._native.setthreshold(_intoption(ui, b'parallel-threshold', 1, MAX_THRESHOLD))
         native._native.setwarning(lambda message: ui.warn(b'oxidag: %s\n' % message.encode()))
         # Dropped before Python's shutdown: a function held by the native module
         # keeps this module's globals alive into the teardown of every module,
         # which then costs ~0.4% of a short command (`hg id`).
         atexit.register(native._native.setwarning, None)
-        dagcache.enabled = ui.configbool(b'oxidag', b'dag-cache')
+        dagcache.enabled = _booloption(ui, b'dag-cache')
         _hooks[:] = hooks.install()
     if native._native is None and mode == b'auto':
         # Only an unexpected fallback is worth a line: Mercurial's own test suite
@@ -121,11 +154,27 @@ def extsetup(ui):
         ui.debug(b'oxidag: falling back to Mercurial: %s\n' % native.reason())
 
 
-def _refuse_without_native(orig, *args, **kwargs):
+def _refuse_native_mode(orig, *args, **kwargs):
+    if native._native is None:
+        raise error.Abort(_(b'oxidag.mode=native but the native module is missing'), hint=native.reason())
     raise error.Abort(
-        _(b'oxidag.mode=native but the native module is missing'),
-        hint=native.reason(),
+        _(b"oxidag.mode=native but Mercurial's Rust index is not served"),
+        hint=_(b'this Mercurial reads revlogs with its Rust extensions (HGMODULEPOLICY=%s): '
+               b'use HGMODULEPOLICY=c, or oxidag.mode=auto') % native.policyname(),
     )
+
+
+def _booloption(ui, name):
+    """oxidag.NAME as a boolean; else one warning line and the default."""
+    default = configtable[b'oxidag'][name].default
+    try:
+        return ui.configbool(b'oxidag', name)
+    except error.ConfigError:
+        ui.warn(
+            _(b'oxidag: oxidag.%s must be a boolean, not %s; using %s\n')
+            % (name, ui.config(b'oxidag', name), b'yes' if default else b'no')
+        )
+        return default
 
 
 def _intoption(ui, name, low, high, override=None):
@@ -176,7 +225,7 @@ def debugoxidag(ui, repo=None, **opts):
             % (
                 type(index).__module__.encode('ascii'),
                 type(index).__name__.encode('ascii'),
-                b'served natively' if native.serves(index) else b"Mercurial's code",
+                native.servesindexstate(index),
             )
         )
         if native.active():

@@ -59,6 +59,11 @@ def reason():
         )
     status, abi = _native.capsulestatus()
     if status == 'ready':
+        if rustindexes():
+            return (
+                b"native for C indexes (capsule ABI %d); Mercurial's Rust indexes "
+                b"(HGMODULEPOLICY=%s) are not served" % (abi, policy.policy)
+            )
         return b'native (C index capsule ABI %d)' % abi
     if status == 'missing':
         return b'native through Python-level index access (no C index capsule)'
@@ -67,6 +72,30 @@ def reason():
 
 def active():
     return _native is not None and mode != b'python'
+
+
+def policyname():
+    from mercurial import policy
+
+    return policy.policy
+
+
+def rustindexes():
+    """Whether Mercurial reads revlogs with its Rust extensions (HGMODULEPOLICY
+    rust+c): their index (`RustIndexProxy`) is not served, only the C index of a
+    small inline changelog is."""
+    from mercurial import revlog
+
+    return getattr(revlog, 'rustrevlog', None) is not None
+
+
+def servesindexstate(index):
+    """Whether this index is served, as `hg debugoxidag` says it."""
+    if serves(index):
+        return b'served natively'
+    if active() and type(index).__name__ == 'RustIndexProxy':
+        return b"not served: Mercurial's Rust index"
+    return b"Mercurial's code"
 
 
 # Before a changelog's parents table is loaded in this process, a walk over less
