@@ -7,7 +7,7 @@ PYTHON  := $(VENV)/bin/python
 HG      := $(VENV)/bin/hg
 NATIVE  := hgext/oxidag/_native.so
 
-.PHONY: all venv build demo test test-install test-rust-hg test-hg-releases test-rust test-python test-backend test-older-hg test-soak lint bench clean bench-hg bench-hg-quick bench-commands bench-parallel
+.PHONY: all venv build demo test test-install test-rust-hg test-hg-releases test-pythons test-rust test-python test-backend test-older-hg test-soak lint bench clean bench-hg bench-hg-quick bench-commands bench-parallel
 
 all: build
 
@@ -60,6 +60,14 @@ test-older-hg: build $(OLD_HG_VENV)/.installed
 
 test-install: venv
 	tests/test-install
+
+# The abi3 wheel on the oldest and newest CPython supported (python3.9 and 3.13
+# on PATH or from pyenv; a missing one is reported as skipped): installed, serving,
+# and the pytest suite and test-oxidag.t against its module (not in make test: CI
+# time, about ten minutes each).
+PYTHONS := 3.9 3.13
+test-pythons:
+	tests/test-pythons $(PYTHONS)
 
 # Mercurial 7.0 and 7.1 (in testedwith with 6.9.5 and 7.2.4): the pytest suite and
 # test-oxidag.t against each, as test-older-hg does (not in make test: CI time).

@@ -1,8 +1,9 @@
 """Build the extension and its native module.
 
-`pip install .` builds the PyO3 backend; `OXIDAG_BACKEND=cpython pip install .`
-builds the rust-cpython one. Without a Rust toolchain the install still succeeds
-(`optional=True`) and the extension runs Mercurial's own code.
+`pip install .` builds the PyO3 backend (one abi3 module for CPython 3.9 and
+later); `OXIDAG_BACKEND=cpython pip install .` builds the rust-cpython one. Without
+a Rust toolchain the install still succeeds (`optional=True`) and the extension
+runs Mercurial's own code.
 """
 
 import os
@@ -41,5 +42,8 @@ setup(
             rustc_flags=["-Cstrip=symbols"],
         )
     ],
+    # The PyO3 build uses only the stable ABI of Python 3.9 (abi3): one wheel for
+    # every CPython from 3.9 on. rust-cpython builds for the interpreter at hand.
+    options={"bdist_wheel": {"py_limited_api": "cp39"}} if backend == "pyo3" else {},
     zip_safe=False,
 )

@@ -236,9 +236,9 @@ STATEFUL = {"setthreads", "setthreshold", "setwarning"}
 
 
 def parameters(function):
-    import inspect
+    from native_api import signature_of
 
-    return list(inspect.signature(function).parameters.values())
+    return list(signature_of(function).parameters.values())
 
 
 def callables():

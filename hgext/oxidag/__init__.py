@@ -55,7 +55,7 @@ from mercurial import (
 
 from . import compat, dagcache, hooks, native
 
-testedwith = b'6.9.5 7.2.4'
+testedwith = b'6.9.5 7.0.3 7.1.2 7.2.4'
 minimumhgversion = b'6.9'
 
 cmdtable = {}
