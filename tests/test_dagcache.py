@@ -254,10 +254,19 @@ def test_small_walks_leave_the_table_unloaded(tmp_path, native):
         ["log", "-G", "-l", "30", "-T", "{rev}\n"],
         ["log", "-r", "%d::tip" % (tip - 60), "-T", "{rev}\n"],
         ["log", "-r", "%d::%d" % (tip - 90, tip - 10), "-T", "{rev}\n"],
+        # Ancestors read from the top (hg log -f -l 10): Mercurial's first revisions.
+        ["log", "-l", "10", "-r", "reverse(::tip)", "-T", "{rev}\n"],
+        ["log", "-r", "last(ancestors(%d), 5)" % (tip - 3), "-T", "{rev}\n"],
     ]
     for args in small:
         assert hg(*args, cwd=repo).stdout == hg(*args, cwd=repo, extension=False).stdout
         assert not os.path.exists(repo / CACHE), "a small walk loaded the table: %s" % args
+    # Read further than Mercurial's generator serves: the native walk goes on.
+    further = ["log", "-l", "600", "-r", "reverse(::tip)", "-T", "{rev}\n"]
+    expected = hg(*further, cwd=repo, extension=False).stdout
+    assert len(expected.splitlines()) == 600 and hg(*further, cwd=repo).stdout == expected
+    assert state(repo) == "valid, %d revisions" % size
+    os.remove(repo / CACHE)
     large = ["log", "-r", "%d::tip" % (tip // 2), "-T", "{rev}\n"]
     assert hg(*large, cwd=repo).stdout == hg(*large, cwd=repo, extension=False).stdout
     assert state(repo) == "valid, %d revisions" % size

@@ -16,7 +16,8 @@ command's first native answer, or by ``hg debugupdatecaches``), so that a short
 command does not read the whole changelog first; the file is used only when it
 checks out against the changelog, else ignored and rewritten. Until a
 command has read them, a walk over a small part of a large changelog (drawing
-the last revisions, ``x::y`` near tip) stays with Mercurial's C code. Under chg
+the last revisions, ``x::y`` near tip, the first revisions of ``hg log -f``)
+stays with Mercurial's code. Under chg
 (Mercurial's command server), a server preloading repositories
 (``cmdserver.max-repo-cache``) keeps the parents in memory for every command.
 

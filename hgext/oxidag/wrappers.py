@@ -10,7 +10,7 @@ whose code raises its own error or gives its own answer for them.
 
 from __future__ import annotations
 
-from mercurial import ancestor as ancestormod, repoview, revlog
+from mercurial import ancestor as ancestormod, repoview, revlog, smartset
 from mercurial.node import nullrev
 
 from . import native
@@ -283,11 +283,17 @@ def _depths(startdepth, stopdepth):
     return clamp(startdepth), clamp(stopdepth)
 
 
+# An ancestors walk read from the top takes this many revisions from Mercurial's
+# own generator while the changelog's parents table is not loaded, and only then
+# the native walk: `hg log -f -l 10` on a large repository loads no table.
+TOP_FROM_MERCURIAL = 256
+
+
 def revancestors(orig, repo, revs, followfirst=False, startdepth=None, stopdepth=None, cutfunc=None):
     cl = repo.changelog
     if (
         cutfunc is not None
-        or not _serves(cl)
+        or not native.serves(cl.index)
         or (stopdepth is not None and stopdepth < 0)
         or runslazily(revs)
     ):
@@ -301,19 +307,47 @@ def revancestors(orig, repo, revs, followfirst=False, startdepth=None, stopdepth
     startdepth, stopdepth = _depths(startdepth, stopdepth)
     canonical = _canonical_order(cl)
 
+    def loaded():
+        """The changelog's index, its parents table loaded (once, from the DAG cache)."""
+        cl = repo.changelog
+        _serves(cl)
+        return cl.index
+
     def walk():
-        index = repo.changelog.index
-        return native._native.revancestors(index, revlist, followfirst, startdepth, stopdepth, canonical)
+        return native._native.revancestors(loaded(), revlist, followfirst, startdepth, stopdepth, canonical)
 
     lazydesc = None
     unlimited = not startdepth and (stopdepth is None or stopdepth >= revset_walkers.maxlogdepth)
     if not followfirst and unlimited and revlist:
         # The plain walk is the inclusive lazy ancestors' descending order.
         starts = sorted(set(revlist))
-        lazydesc = lambda: native._native.AncestorsIterator(repo.changelog.index, starts, 0, True)
+
+        def lazydesc():
+            nativetop = lambda: native._native.AncestorsIterator(loaded(), starts, 0, True)
+            if native.worthloading(repo.changelog, 0) or not hasattr(revset_walkers, '_genrevancestors'):
+                return nativetop()
+            return _topfirst(repo, starts, nativetop)
 
     # Behaves as the generatorset Mercurial's walk returns (order, flags, repr).
     return nativeset(walk, iterasc=False, lazydesc=lazydesc)
+
+
+def _topfirst(repo, starts, nativetop):
+    """The descending ancestors walk of `starts`: its first revisions from
+    Mercurial's generator, which needs no parents table, the rest from the native
+    walk (the same order: every revision below the last one given)."""
+    walk = revset_walkers._genrevancestors(repo, smartset.baseset(starts), False, None, None, None)
+    last = None
+    for count, rev in enumerate(walk, 1):
+        yield rev
+        last = rev
+        if count == TOP_FROM_MERCURIAL:
+            break
+    else:
+        return
+    for rev in nativetop():
+        if rev < last:
+            yield rev
 
 
 def revdescendants(orig, repo, revs, followfirst, startdepth=None, stopdepth=None):
