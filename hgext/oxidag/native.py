@@ -51,18 +51,15 @@ def reason():
         return b'native module not importable: %s' % IMPORT_ERROR.encode('utf-8')
     if mode == b'python':
         return b'disabled by oxidag.mode=python'
-    from mercurial import policy
-
-    if policy.policy in (b'py', b'cffi'):
-        return b'native, reading pure-Python indexes through Python (HGMODULEPOLICY=%s)' % (
-            policy.policy
-        )
+    policy = policyname()
+    if policy in (b'py', b'cffi'):
+        return b'native, reading pure-Python indexes through Python (HGMODULEPOLICY=%s)' % policy
     status, abi = _native.capsulestatus()
     if status == 'ready':
         if rustindexes():
             return (
                 b"native for C indexes (capsule ABI %d); Mercurial's Rust indexes "
-                b"(HGMODULEPOLICY=%s) are not served" % (abi, policy.policy)
+                b"(HGMODULEPOLICY=%s) are not served" % (abi, policy)
             )
         return b'native (C index capsule ABI %d)' % abi
     if status == 'missing':
@@ -75,6 +72,7 @@ def active():
 
 
 def policyname():
+    """Mercurial's module policy (HGMODULEPOLICY: c, py, rust+c, ...)."""
     from mercurial import policy
 
     return policy.policy
