@@ -10,7 +10,7 @@
 //!   per command): the child has the pool's state but none of its threads, so it
 //!   builds its own and never touches the inherited one.
 
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use hg_core::parallel::{Parallelism, DEFAULT_THRESHOLD};
 
@@ -62,8 +62,11 @@ pub fn threads() -> usize {
 }
 
 fn resolve(threads: usize) -> usize {
+    // Asked once: the standard library reads the cgroup files under /proc and /sys
+    // every time (~30 µs, more than a native is-ancestor answer).
+    static CORES: OnceLock<usize> = OnceLock::new();
     match threads {
-        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        0 => *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get())),
         n => n,
     }
 }
