@@ -214,6 +214,7 @@ VALID = {
     "path": ("text", lambda: "/nonexistent/oxidag-adversarial-cache"),
     "source": ("bytes", lambda: b"a source"),
     "install": ("bool", lambda: False),
+    "reach": ("bool", lambda: True),
     "revisions": ("int", lambda: 5),
 }
 # Parameters named alike but of another kind in one function.

@@ -16,7 +16,7 @@ Every query is also run without the extension: the outputs must be identical.
   threads: \d+ (re)
   parallel threshold: 65536
   capsule: ready (ABI 3)
-  hooks: 29 active
+  hooks: 30 active
     revlog.ancestors
     revlog.incrementalmissingrevs
     mercurial.dagop.headrevs
@@ -31,6 +31,7 @@ Every query is also run without the extension: the outputs must be identical.
     mercurial\.(utils\.dag_util|dagop)\.revancestors (re)
     mercurial\.(utils\.dag_util|dagop)\.revdescendants (re)
     revset.children
+    revset.commonancestors
     revset.heads
     revset.only
     revset.parents

@@ -115,8 +115,10 @@ macro_rules! native_functions {
                 /// revisions of `index` (`source` its identity when loaded).
                 fn dagcachebytes(index: Index, source: Bytes, revisions: Int) = dagcachebytes;
                 /// Read the parents table of `index` now (a command server preloading a
-                /// repository): the number of revisions read.
-                fn warm(index: Index) = warm;
+                /// repository): the number of revisions read. With `reach`, also build its
+                /// reachability index (else built once walks have cost about three builds):
+                /// the number of revisions it covers.
+                fn warm(index: Index, reach: Bool = false) = warm;
                 /// Why the C index can or cannot be read: `(status, abi)`.
                 fn capsulestatus() = capsulestatus;
                 /// Set the threads of the parallel kernels (0: one per core; 1: sequential).
@@ -483,8 +485,12 @@ pub fn dagcachebytes<H: Host>(
     dagcache::encode(h, &index, &source, revisions).map(Bytes)
 }
 
-pub fn warm<H: Host>(h: H, index: Obj) -> Result<usize, PyErr> {
-    Ok(snapshot(h, &index)?.len())
+pub fn warm<H: Host>(h: H, index: Obj, reach: bool) -> Result<usize, PyErr> {
+    let snapshot = snapshot(h, &index)?;
+    if reach {
+        return detached(h, |_| Ok(snapshot.table.reach_index().len()));
+    }
+    Ok(snapshot.len())
 }
 
 /// Bytes returned to Python as `bytes`.

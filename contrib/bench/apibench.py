@@ -112,6 +112,24 @@ def benchmarks(repo, mid):
     ]
 
 
+@command(b'benchsmallrange', [], b'')
+def benchsmallrange(ui, repo):
+    """print a revision X far below tip whose X::tip is small (at most 1,000 revisions)
+
+    The first revision of a topic branch merged near the top: `x::tip` walks from
+    tip down to X in C (the range), and holds only what leads from X to tip.
+    """
+    cl = repo.changelog
+    tip = len(cl) - 1
+    best = tip
+    for merge in repo.revs(b'merge() and last(::tip, 3000)'):
+        p1, p2 = cl.parentrevs(merge)
+        topic = repo.revs(b'only(%d, %d)', p2, p1)
+        if topic and topic.min() < best and len(repo.revs(b'%d::tip', topic.min())) <= 1000:
+            best = topic.min()
+    ui.write(b'%d\n' % best)
+
+
 def _time(func):
     gc.collect()
     start = time.perf_counter()

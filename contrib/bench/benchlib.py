@@ -64,7 +64,9 @@ def repo_info(repo):
     length = tip + 1
     x = int(hg_out("C", repo, ["log", "-r", "max(::tip and 0:%d)" % (length // 2), "-T", "{rev}"]))
     heads = len(hg_out("C", repo, ["log", "-r", "heads(all())", "-T", "x"]))
-    return {"revisions": length, "tip": tip, "X": x, "heads": heads}
+    apibench = os.path.join(CHECKOUT, "contrib", "bench", "apibench.py")
+    small = int(hg_out("C", repo, ["--config", "extensions.apibench=" + apibench, "benchsmallrange"]))
+    return {"revisions": length, "tip": tip, "X": x, "heads": heads, "Xs": small}
 
 
 class Failed(Exception):

@@ -295,6 +295,14 @@ fn parents_in(table: &ParentsTable, rev: Revision, set: &RevisionSet) -> bool {
     set.contains(p1) || set.contains(p2)
 }
 
+/// At most this many roots are each asked of every parent walked, with a
+/// reachability index (`x::y` has one or a few roots).
+const REACH_PRUNED_ROOTS: usize = 8;
+
+/// How often a walk pruned by the reachability index reviews whether pruning pays
+/// (it stops when less than 1/16 of the revisions asked about were pruned).
+const PRUNE_REVIEW: usize = 4096;
+
 /// The roots among `roots` reachable from `heads` through revisions not below
 /// `minroot`; with `include_path`, also every revision on a path between them
 /// (`revlog.reachableroots`, the C index's `reachableroots2`). Ascending.
@@ -322,6 +330,19 @@ pub fn reachable_roots(
     // The null revision is reached by any walk that may go below every root.
     let mut null_seen = heads.contains(&NULL_REVISION);
 
+    // With a reachability index and a few roots, a revision that no root can reach
+    // is not walked below: `x::y` of unrelated revisions walks nothing. Asking costs
+    // a few loads a revision: once a walk has asked often and pruned little (a large
+    // `x::y`), it stops asking.
+    let few_roots: Vec<Revision> = root_set.iter().take(REACH_PRUNED_ROOTS + 1).collect();
+    let mut index = match few_roots.len() {
+        1..=REACH_PRUNED_ROOTS if !null_is_root => graph
+            .reach_index_for_walk((max_head.0 - floor.0).max(0) as usize)
+            .map(|(index, _)| index),
+        _ => None,
+    };
+    let (mut asked, mut pruned) = (0usize, 0usize);
+
     // Descending sweep: `seen` holds the heads and the parents of every visited
     // revision; without `include_path` the walk stops at roots.
     let mut seen = RevisionSet::new();
@@ -336,6 +357,20 @@ pub fn reachable_roots(
         }
         if root_set.contains(rev) && !include_path {
             continue;
+        }
+        if let Some(reach) = index {
+            // Not walked below: what no root reaches (its parents neither).
+            asked += 1;
+            let leads = few_roots
+                .iter()
+                .any(|&root| reach.may_be_ancestor(root, rev));
+            pruned += usize::from(!leads);
+            if asked % PRUNE_REVIEW == 0 && pruned * 16 < asked {
+                index = None;
+            }
+            if !leads {
+                continue;
+            }
         }
         for parent in checked_parents(graph, rev)? {
             if parent >= minroot {
@@ -443,7 +478,9 @@ pub fn reachable_roots_in_walk_order(
 }
 
 /// Whether `a` is an ancestor of `b`, a revision being its own ancestor
-/// (`revlog.isancestorrev`). A descending sweep from `b` that never goes below `a`.
+/// (`revlog.isancestorrev`). By the graph's reachability index when it has one (see
+/// [`Graph::reach_index_for_walk`]), else a descending sweep from `b` that never goes
+/// below `a`.
 pub fn is_ancestor(graph: &impl Graph, a: Revision, b: Revision) -> Result<bool, GraphError> {
     let a = check_revision(graph, a)?;
     let b = check_revision(graph, b)?;
@@ -452,6 +489,9 @@ pub fn is_ancestor(graph: &impl Graph, a: Revision, b: Revision) -> Result<bool,
     }
     if a > b {
         return Ok(false);
+    }
+    if let Some((index, parents)) = graph.reach_index_for_walk((b.0 - a.0) as usize) {
+        return Ok(index.is_ancestor(parents, a, b));
     }
     let mut seen = RevisionSet::new();
     seen.insert(b);
@@ -737,6 +777,12 @@ fn unique_checked(graph: &impl Graph, revs: &[Revision]) -> Result<Vec<Revision>
     Ok(unique)
 }
 
+/// How many revisions the common-ancestor walks through the reachability index may
+/// visit, beyond a quarter of the inputs' span, before the sweep (which visits about
+/// the span) answers instead: a walk costs a few times a sweep's step, so giving up
+/// never costs much more than the sweep alone.
+const INDEXED_GCA_BUDGET: usize = 4096;
+
 /// The heads of the common ancestors of all `revs`: `heads(::a and ::b and ...)`
 /// (`ancestor.commonancestorsheads`, the C index's `commonancestorsheads`). In
 /// descending order, as the C index returns them; any number of inputs.
@@ -754,6 +800,15 @@ pub fn common_ancestors_heads(
     }
     if revs.len() <= 1 {
         return Ok(revs);
+    }
+    let span = revs.iter().max().unwrap_or(&NULL_REVISION).0
+        - revs.iter().min().unwrap_or(&NULL_REVISION).0;
+    if let Some((index, parents)) = graph.reach_index_for_walk(span as usize) {
+        if let Some(heads) =
+            index.common_ancestors_heads(parents, &revs, INDEXED_GCA_BUDGET + span as usize / 4)
+        {
+            return Ok(heads);
+        }
     }
     if revs.len() < 64 {
         return narrow_gca(graph, &revs);

@@ -1,7 +1,9 @@
 //! The graph trait, and the Rust-owned parents table every binding copies parents into.
 
-use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, OnceLock};
 
+use crate::reach::ReachIndex;
 use crate::revision::{check_input_revision, GraphError, Revision, NULL_REVISION};
 
 /// The simplest expression of what we need of Mercurial DAGs (as Mercurial's own
@@ -9,6 +11,14 @@ use crate::revision::{check_input_revision, GraphError, Revision, NULL_REVISION}
 pub trait Graph {
     /// The parents of `rev`; `InvalidRevision` if `rev` is not in the graph.
     fn parents(&self, rev: Revision) -> Result<[Revision; 2], GraphError>;
+
+    /// The graph's reachability index and parents, for a query that would otherwise
+    /// walk about `span` revisions, if the graph has one or finds it worth building
+    /// now (see [`ParentsTable::reach_index_for_walk`]). None by default.
+    fn reach_index_for_walk(&self, span: usize) -> Option<(&ReachIndex, &[[Revision; 2]])> {
+        let _ = span;
+        None
+    }
 }
 
 impl<G: Graph + ?Sized> Graph for &G {
@@ -16,12 +26,20 @@ impl<G: Graph + ?Sized> Graph for &G {
     fn parents(&self, rev: Revision) -> Result<[Revision; 2], GraphError> {
         (**self).parents(rev)
     }
+
+    fn reach_index_for_walk(&self, span: usize) -> Option<(&ReachIndex, &[[Revision; 2]])> {
+        (**self).reach_index_for_walk(span)
+    }
 }
 
 impl<G: Graph + ?Sized> Graph for Arc<G> {
     #[inline]
     fn parents(&self, rev: Revision) -> Result<[Revision; 2], GraphError> {
         (**self).parents(rev)
+    }
+
+    fn reach_index_for_walk(&self, span: usize) -> Option<(&ReachIndex, &[[Revision; 2]])> {
+        (**self).reach_index_for_walk(span)
     }
 }
 
@@ -109,10 +127,42 @@ pub(crate) fn check_revision(graph: &impl Graph, rev: Revision) -> Result<Revisi
 ///
 /// Every entry is validated when added (parents are -1 or below their child), so
 /// algorithms never see a corrupt graph through this type.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+///
+/// Its reachability index is built at the first [`ParentsTable::reach_index`] (or when
+/// walks have cost enough, [`ParentsTable::reach_index_for_walk`]) and from then on
+/// kept up to date as revisions are appended or truncated.
+#[derive(Debug, Default)]
 pub struct ParentsTable {
     parents: Vec<[Revision; 2]>,
+    reach: OnceLock<ReachIndex>,
+    /// Revisions that queries without the index have walked (their spans).
+    walked: AtomicUsize,
 }
+
+/// How many times the table's length walks may cost before the reachability index is
+/// built: building costs about three times what walking the table once does, so
+/// queries never pay much more than twice what they would have (the ski-rental rule),
+/// and a command that asks once or twice never builds.
+const WALKS_BEFORE_INDEX: usize = 3;
+
+impl Clone for ParentsTable {
+    fn clone(&self) -> Self {
+        ParentsTable {
+            parents: self.parents.clone(),
+            reach: self.reach.clone(),
+            walked: AtomicUsize::new(self.walked.load(Ordering::Relaxed)),
+        }
+    }
+}
+
+/// Tables are equal when their parents are (an index is derived data).
+impl PartialEq for ParentsTable {
+    fn eq(&self, other: &Self) -> bool {
+        self.parents == other.parents
+    }
+}
+
+impl Eq for ParentsTable {}
 
 impl ParentsTable {
     /// An empty table.
@@ -150,6 +200,7 @@ impl ParentsTable {
             }
         }
         self.parents.push(parents);
+        self.extend_reach_index();
         Ok(())
     }
 
@@ -204,12 +255,47 @@ impl ParentsTable {
                 return Err(GraphError::ParentNotBelowChild { rev, parent });
             }
         }
+        self.extend_reach_index();
         Ok(())
     }
 
     /// Keep only the first `len` revisions (a strip).
     pub fn truncate(&mut self, len: usize) {
         self.parents.truncate(len);
+        if let Some(reach) = self.reach.get_mut() {
+            reach.truncate(len);
+        }
+    }
+
+    /// Bring a built reachability index to the table's revisions.
+    fn extend_reach_index(&mut self) {
+        if let Some(reach) = self.reach.get_mut() {
+            reach.extend(&self.parents);
+        }
+    }
+
+    /// The reachability index of the table, built now if it was not (one sweep).
+    pub fn reach_index(&self) -> &ReachIndex {
+        self.reach.get_or_init(|| ReachIndex::build(&self.parents))
+    }
+
+    /// The reachability index if it was built.
+    pub fn built_reach_index(&self) -> Option<&ReachIndex> {
+        self.reach.get()
+    }
+
+    /// The reachability index for a query that would walk about `span` revisions: the
+    /// built one, or one built now if the walks so far (this one included) reach
+    /// [`WALKS_BEFORE_INDEX`] times the table; else None (the query walks).
+    pub fn reach_index_for_walk(&self, span: usize) -> Option<&ReachIndex> {
+        if let Some(index) = self.reach.get() {
+            return Some(index);
+        }
+        let walked = self
+            .walked
+            .fetch_add(span, Ordering::Relaxed)
+            .saturating_add(span);
+        (walked >= WALKS_BEFORE_INDEX.saturating_mul(self.len())).then(|| self.reach_index())
     }
 
     /// Reserve room for `additional` more revisions.
@@ -264,6 +350,10 @@ impl Graph for ParentsTable {
             .and_then(|i| self.parents.get(i))
             .copied()
             .ok_or(GraphError::InvalidRevision(rev))
+    }
+
+    fn reach_index_for_walk(&self, span: usize) -> Option<(&ReachIndex, &[[Revision; 2]])> {
+        ParentsTable::reach_index_for_walk(self, span).map(|index| (index, self.as_slice()))
     }
 }
 

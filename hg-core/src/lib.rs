@@ -7,6 +7,7 @@
 //! - [`ancestors`]: stateful walkers (ancestors, lazy ancestors, missing ancestors).
 //! - [`dagops`]: stateless set functions (heads, roots, descendants, `x::y`, gca, ...).
 //! - [`discovery`]: setdiscovery's sampling walk.
+//! - [`reach`]: the reachability index (generations, tree-chain jumps, merges).
 //! - [`parallel`]: rayon kernels for what splits, behind size thresholds.
 //! - [`interrupt`]: how long computations are told to stop (Ctrl-C).
 //! - [`table_file`]: the on-disk form of a parents table (a persistent DAG cache).
@@ -23,6 +24,7 @@ pub mod discovery;
 pub mod graph;
 pub mod interrupt;
 pub mod parallel;
+pub mod reach;
 pub mod revision;
 pub mod table_file;
 #[doc(hidden)]

@@ -455,13 +455,29 @@ fn set_functions_match_oracle() {
             let mut sorted = ints(in_walk_order);
             sorted.sort();
             prop_assert_eq!(&sorted, &got);
+            // The same through a reachability index (which prunes the walk).
+            let indexed = table.clone();
+            indexed.reach_index();
+            let through_index = ints(
+                dagops::reachable_roots(
+                    &indexed,
+                    Revision(minroot),
+                    &revs(&a),
+                    &revs(&ints(roots_in.iter().map(|&r| Revision(r)))),
+                    include_path,
+                )
+                .unwrap(),
+            );
+            prop_assert_eq!(&through_index, &got);
             prop_assert_eq!(got, expected_rr.into_iter().collect::<Vec<_>>());
 
             for (&x, &y) in a.iter().zip(&b) {
-                prop_assert_eq!(
-                    dagops::is_ancestor(&table, Revision(x), Revision(y)).unwrap(),
-                    oracle.is_ancestor(x, y)
-                );
+                for graph in [&table, &indexed] {
+                    prop_assert_eq!(
+                        dagops::is_ancestor(graph, Revision(x), Revision(y)).unwrap(),
+                        oracle.is_ancestor(x, y)
+                    );
+                }
             }
             Ok(())
         })
@@ -882,4 +898,114 @@ fn parallel_set_algebra_on_large_sets() {
         assert_eq!(got.len(), expected.len());
         assert_eq!(got, expected);
     }
+}
+
+/// DAGs built to break naive pruning of the reachability index: `dag_strategy`'s, with
+/// some revisions stored as (null, p) or (p, p) (first-parent variants), and long side
+/// branches merged back far above their fork (merges of very unequal depth).
+fn pruning_dag_strategy() -> impl Strategy<Value = ParentsTable> {
+    (
+        dag_strategy(),
+        prop::collection::vec(any::<(u8, u16, u16)>(), 0..40),
+    )
+        .prop_map(|(table, edits)| {
+            let mut pairs: Vec<[i32; 2]> = table
+                .as_slice()
+                .iter()
+                .map(|[p1, p2]| [p1.0, p2.0])
+                .collect();
+            // Long side branches: a chain forked low, merged at the top.
+            for &(kind, at, len) in &edits {
+                let n = pairs.len() as i32;
+                match kind % 4 {
+                    0 => {
+                        let fork = at as i32 % n;
+                        let mut prev = fork;
+                        for _ in 0..(len % 30) {
+                            pairs.push([prev, -1]);
+                            prev = pairs.len() as i32 - 1;
+                        }
+                        let top = pairs.len() as i32 - 1;
+                        pairs.push([top.max(n - 1), prev]);
+                    }
+                    1 => {
+                        let rev = at as usize % pairs.len();
+                        if pairs[rev][0] >= 0 {
+                            pairs[rev] = [-1, pairs[rev][0]];
+                        }
+                    }
+                    2 => {
+                        let rev = at as usize % pairs.len();
+                        if pairs[rev][0] >= 0 {
+                            pairs[rev] = [pairs[rev][0], pairs[rev][0]];
+                        }
+                    }
+                    _ => pairs.push([-1, -1]),
+                }
+            }
+            ParentsTable::from_pairs(pairs.into_iter().map(|[a, b]| (a, b))).unwrap()
+        })
+}
+
+#[test]
+fn reach_index_matches_oracle_built_extended_and_cut() {
+    let strategy = pruning_dag_strategy().prop_flat_map(|table| {
+        let n = table.len();
+        (Just(table), 0..=n, 0..=n)
+    });
+    runner(1500)
+        .run(&strategy, |(table, built_at, cut_at)| {
+            let oracle = Closure::new(&table);
+            let all = table.as_slice();
+            // Built on a prefix, appended to, cut by a strip and grown back: every
+            // revision indexed by each way the index can come to be.
+            let mut grown =
+                ParentsTable::from_pairs(all[..built_at].iter().map(|[a, b]| (a.0, b.0))).unwrap();
+            grown.reach_index();
+            for &[p1, p2] in &all[built_at..] {
+                grown.push([p1, p2]).unwrap();
+            }
+            let mut regrown = grown.clone();
+            regrown.truncate(cut_at.min(built_at));
+            for &[p1, p2] in &all[cut_at.min(built_at)..] {
+                regrown.push([p1, p2]).unwrap();
+            }
+            let whole = table.clone();
+            whole.reach_index();
+            for graph in [&whole, &grown, &regrown] {
+                prop_assert!(graph.built_reach_index().is_some());
+                for b in 0..oracle.len() {
+                    for a in -1..oracle.len() {
+                        let got = dagops::is_ancestor(graph, Revision(a), Revision(b)).unwrap();
+                        prop_assert_eq!(got, oracle.is_ancestor(a, b), "{} -> {}", a, b);
+                    }
+                }
+            }
+            // Common-ancestor heads of pairs and triples, through the index.
+            let n = oracle.len();
+            for i in 0..n.min(40) {
+                let inputs = [i, (i * 7 + 3) % n, (i * 13 + 5) % n];
+                for width in [2, 3] {
+                    let inputs = &inputs[..width];
+                    let mut common: Option<BTreeSet<i32>> = None;
+                    for &r in inputs {
+                        let anc = oracle.ancestors[r as usize].clone();
+                        common = Some(match common {
+                            None => anc,
+                            Some(c) => c.intersection(&anc).copied().collect(),
+                        });
+                    }
+                    let mut expected: Vec<i32> =
+                        oracle.heads(&common.unwrap()).into_iter().collect();
+                    expected.reverse();
+                    let got = ints(
+                        dagops::common_ancestors_heads(&regrown, &revs(inputs), &Uninterrupted)
+                            .unwrap(),
+                    );
+                    prop_assert_eq!(got, expected);
+                }
+            }
+            Ok(())
+        })
+        .unwrap();
 }

@@ -21,6 +21,15 @@ stays with Mercurial's code. Under chg
 (Mercurial's command server), a server preloading repositories
 (``cmdserver.max-repo-cache``) keeps the parents in memory for every command.
 
+Is-ancestor tests, common ancestors (``ancestor()``, merges, rebase) and
+``x::y`` of unrelated revisions are answered through a reachability index
+(generation numbers, and each revision's nearest main-line ancestor and
+descendant) instead of walking the revisions between: built in memory once a
+command's walks have cost about three times what building it does (17 ms at a
+million revisions), or in advance by a chg server preloading the repository.
+``commonancestors()`` of many revisions answers where Mercurial's recurses too
+deep.
+
 A lazy ancestor set or revset result computed natively stays valid when the
 repository grows; after a strip of the revisions it was computed on, it raises
 ``RuntimeError`` rather than answer for a graph that is gone (also the next item

@@ -155,8 +155,9 @@ def updatecaches(orig, repo, *args, **kwargs):
 
 def warmupcache(orig, repo):
     """A command server preloading a repository (`cmdserver.max-repo-cache`) loads
-    the changelog's parents table too: its forked workers inherit it."""
+    the changelog's parents table and builds its reachability index too: its forked
+    workers inherit them."""
     orig(repo)
     cl = repo.changelog
     if native.servesrevlog(cl):
-        native._native.warm(cl.index)
+        native._native.warm(cl.index, True)

@@ -63,7 +63,7 @@ _WRAPPED = [
 EVALUATED = b'_oxidagevaluated'
 
 # Revset predicates replaced (their help, weight and flags kept).
-_PREDICATES = [b'children', b'heads', b'only', b'parents', b'roots']
+_PREDICATES = [b'children', b'commonancestors', b'heads', b'only', b'parents', b'roots']
 
 
 def _wrap(container, attribute, module, function):

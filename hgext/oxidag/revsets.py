@@ -1,5 +1,6 @@
 """Revset predicates answered natively: `only()`, `heads()`, `roots()`,
-`children()`, `parents()`, and `x::y` (through `dag_util.reachableroots`).
+`children()`, `parents()`, `commonancestors()`, and `x::y` (through
+`dag_util.reachableroots`).
 
 Mercurial's own predicates compute through the revlog (which oxidag already
 serves) but then build Python sets and `baseset`s of every result: that, not the
@@ -17,6 +18,7 @@ sets already evaluated, never evaluating an argument twice.
 from __future__ import annotations
 
 import itertools
+import sys
 
 from mercurial import error, revset, revsetlang, smartset
 
@@ -117,6 +119,26 @@ def only(orig, repo, subset, x):
         return _fallback(orig, repo, subset, evaluated)
     missing = native._native.onlyset(cl.index, heads, common)
     return subset & nativebaseset(missing)
+
+
+def commonancestors(orig, repo, subset, x):
+    # Mercurial intersects `subset` with the ancestors of each start revision in turn,
+    # one nested set a revision: past about a thousand, evaluating them recurses too
+    # deep (RecursionError). Up to a quarter of the recursion limit its answer stands
+    # (native walks already, and the nested sets are what `debugrevspec` shows);
+    # beyond, the common ancestors are the ancestors of the heads of the common
+    # ancestors: one native answer, in `subset`'s order as Mercurial's.
+    if not _served(repo):
+        return orig(repo, subset, x)
+    startrevs = _argset(repo, x, revset.anyorder)
+    revs = None
+    if len(startrevs) > sys.getrecursionlimit() // 4:
+        revs = tonative(repo, startrevs)
+    if revs is None:
+        return _fallback(orig, repo, subset, [startrevs])
+    index = repo.changelog.index
+    heads = native._native.commonancestorsheads(index, *revs)
+    return subset & nativebaseset(native._native.ancestorsset(index, heads))
 
 
 def heads(orig, repo, subset, x, order):
