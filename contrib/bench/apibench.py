@@ -116,8 +116,9 @@ def benchmarks(repo, mid):
 def benchsmallrange(ui, repo):
     """print a revision X far below tip whose X::tip is small (at most 1,000 revisions)
 
-    The first revision of a topic branch merged near the top: `x::tip` walks from
-    tip down to X in C (the range), and holds only what leads from X to tip.
+    The first revision of a topic branch merged near the top (the one furthest below
+    tip): `x::tip` holds only what leads from X to tip. C walks the ancestors of tip
+    above X and allocates a byte per revision of the changelog for it.
     """
     cl = repo.changelog
     tip = len(cl) - 1

@@ -779,8 +779,9 @@ fn unique_checked(graph: &impl Graph, revs: &[Revision]) -> Result<Vec<Revision>
 
 /// How many revisions the common-ancestor walks through the reachability index may
 /// visit, beyond a quarter of the inputs' span, before the sweep (which visits about
-/// the span) answers instead: a walk costs a few times a sweep's step, so giving up
-/// never costs much more than the sweep alone.
+/// the span) answers instead: a walk's step costs a few of the sweep's, so giving up
+/// costs at most about the sweep again (measured on git-allrefs: 0.3 ms lost before a
+/// 2 ms sweep).
 const INDEXED_GCA_BUDGET: usize = 4096;
 
 /// The heads of the common ancestors of all `revs`: `heads(::a and ::b and ...)`
