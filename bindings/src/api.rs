@@ -25,15 +25,52 @@ use std::sync::Mutex;
 
 use hg_core::interrupt::Interrupt;
 use hg_core::parallel::Parallelism;
-use hg_core::{dagops, Follow, GraphError, RevisionSet};
+use hg_core::{Follow, GraphError, RevisionSet};
 
 use crate::args;
+use crate::capsule::{self, capi_status, CapiStatus};
 use crate::dagcache;
+use crate::heads_replay;
 use crate::host::{detached, lock, ErrorKind, Host};
 use crate::index::{self, snapshot};
-use crate::objects::{filtered, report, revision, Origins, RevsArg, SetData};
+use crate::objects::{filtered, report, revision, Origins, Queries, RevsArg, SetData};
 use crate::ops::{self, Table};
 use crate::{pool, Obj, PyErr};
+
+/// The Rust type of each argument kind of [`native_functions!`]: what a backend
+/// extracts (it implements extraction for [`RevsArg`] and [`Queries`]) and what the
+/// functions of this module take.
+#[macro_export]
+macro_rules! arg_type {
+    (Index) => { $crate::Obj };
+    (Revs) => { $crate::objects::RevsArg };
+    (Filtered) => { Option<$crate::objects::RevsArg> };
+    (Queries) => { $crate::objects::Queries };
+    (Int) => { i64 };
+    (OptInt) => { Option<i64> };
+    (Bool) => { bool };
+    (Size) => { usize };
+    (OptSize) => { Option<usize> };
+    (Callable) => { Option<$crate::Obj> };
+    (Text) => { String };
+    (Bytes) => { Vec<u8> };
+}
+
+/// The result types of [`native_functions!`] that each backend converts with its
+/// library's own conversion: `$convert!` implements it for each.
+#[macro_export]
+macro_rules! plain_results {
+    ($convert:ident) => {
+        $convert!(
+            Vec<i32>,
+            Vec<bool>,
+            bool,
+            usize,
+            (String, Option<i32>),
+            (String, usize, String)
+        );
+    };
+}
 
 /// The table of module functions: `$expand!` receives it (see the module docs).
 #[macro_export]
@@ -152,7 +189,7 @@ pub struct ReplayedSet {
     /// The first member.
     pub start: i32,
     /// The additions and removals.
-    pub changes: Vec<dagops::HeadsChange>,
+    pub changes: Vec<heads_replay::HeadsChange>,
 }
 
 /// Run `f` on the current table of `index` without the GIL (with the pool, and an
@@ -224,7 +261,7 @@ pub fn headrevssubset<H: Host>(
     let start = revision(h, startrev)?;
     let (stop, filtered) = (stoprevs.list(h)?, filtered(h, filteredrevs)?);
     let changes = compute(h, &index, |t, _, _| {
-        dagops::heads_subset_changes(t, start, &stop, filtered.as_ref(), canonicalorder)
+        heads_replay::heads_subset_changes(t, start, &stop, filtered.as_ref(), canonicalorder)
     })?;
     Ok(ReplayedSet {
         start: start.0,
@@ -375,9 +412,10 @@ pub fn isancestormany<H: Host>(
 pub fn missingancestorsmany<H: Host>(
     h: H,
     index: Obj,
-    queries: Vec<(RevsArg, RevsArg)>,
+    queries: Queries,
 ) -> Result<Vec<SetData>, PyErr> {
     let queries = queries
+        .0
         .into_iter()
         .map(|(heads, common)| Ok((heads.list(h)?, common.list(h)?)))
         .collect::<Result<Vec<_>, PyErr>>()?;
@@ -458,7 +496,7 @@ pub fn onlyset<H: Host>(
 pub fn truncated<H: Host>(h: H, index: Obj) -> Result<(), PyErr> {
     let len = {
         let _reading = crate::host::ReadingIndex::start(h)?;
-        crate::index::IndexReader::len(&h.reader(&index))?
+        crate::index::IndexReader::len(&crate::py_index::reader(h, &index))?
     };
     index::note_truncation(H::address(&index), len.min(index::MAX_REVISIONS) as usize);
     Ok(())
@@ -497,7 +535,13 @@ pub fn warm<H: Host>(h: H, index: Obj, reach: bool) -> Result<usize, PyErr> {
 pub struct Bytes(pub Vec<u8>);
 
 pub fn capsulestatus<H: Host>(h: H) -> Result<(String, Option<i32>), PyErr> {
-    Ok(h.capsule_status())
+    h.load_c_index_type();
+    // Safety: the GIL is held (we have a host token).
+    Ok(match unsafe { capi_status() } {
+        CapiStatus::Ready(_) => ("ready".into(), Some(capsule::SUPPORTED_ABI)),
+        CapiStatus::Missing => ("missing".into(), None),
+        CapiStatus::UnsupportedAbi(abi) => ("unsupported-abi".into(), Some(abi)),
+    })
 }
 
 fn count<H: Host>(h: H, value: i64, what: &str) -> Result<usize, PyErr> {

@@ -3,41 +3,32 @@
 //! table ([`crate::native_functions!`]) and the classes, each method forwarding to
 //! [`crate::objects`].
 //!
-//! What PyO3 does for us and rust-cpython does not is done here:
-//! - a panic in code run without the GIL is carried back across `allow_threads`
-//!   ([`Host::detach`]), so that the callback wrapper, which holds the GIL, turns it
-//!   into `SystemError`;
-//! - functions get their docstring and text signature (`name(sig)\n--\n\n` in
-//!   `ml_doc`, which CPython reads as `__text_signature__`), as PyO3 gives them;
-//!   classes get theirs in `tp_doc`;
-//! - `(index, *revs)` is parsed by hand: rust-cpython's parser has no `*args` after
-//!   other parameters.
+//! What PyO3 does for us and rust-cpython does not is done here (a panic in code run
+//! without the GIL is carried back across `allow_threads`, [`Host::detach`], so that
+//! the callback wrapper, which holds the GIL, turns it into `SystemError`) and in
+//! [`crate::cpython_shims`] (text signatures, `*args`, class docstrings).
 
 // Lints firing inside rust-cpython 0.7's macros (pinned): `py_class!` puts its trait
 // impls inside a function; `strip_raw!` (in `py_class!`) strips `r#` by hand.
 #![allow(non_local_definitions, clippy::manual_strip)]
 
-use std::ffi::CString;
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::OnceLock;
 
+use crate::heads_replay::HeadsChange;
 use cpython::_detail::ffi;
 use cpython::py_class::PythonObjectFromPyClassMacro;
 use cpython::{
     exc, py_class, py_exception, py_module_initializer, CompareOp, ObjectProtocol, PyBytes,
-    PyClone, PyDict, PyList, PyModule, PyObject, PyResult, PySet, PyTuple, PyType, Python,
-    PythonObject, ToPyObject,
+    PyClone, PyList, PyModule, PyObject, PyResult, PySet, PyTuple, PyType, Python, PythonObject,
+    ToPyObject,
 };
-use hg_core::dagops::HeadsChange;
-use hg_core::parallel::SetOp;
-use hg_core::{GraphError as CoreError, Revision};
+use hg_core::bitset::SetOp;
 
 use crate::api::{self, ReplayedSet};
 use crate::args::ErrorArgs;
-use crate::capsule::{capi_status, CApi, CapiStatus, ParentsSink};
 use crate::host::{ErrorKind, Host};
-use crate::index::{self, IndexReader, LoadError};
-use crate::objects::{AncestorsIter, LazyData, MissingData, RevsArg, SetData, SetIter};
+use crate::objects::{AncestorsIter, LazyData, MissingData, Queries, RevsArg, SetData, SetIter};
 
 /// See [`crate::Obj`].
 pub type Obj = PyObject;
@@ -63,32 +54,19 @@ fn c_index_type(py: Python<'_>) -> Option<&'static PyType> {
 }
 
 impl<'p> Host for Python<'p> {
-    type Reader<'a>
-        = PyIndex<'a, 'p>
-    where
-        Self: 'a;
+    crate::host_methods_alike!();
 
-    fn reader<'a>(self, index: &'a Obj) -> PyIndex<'a, 'p> {
+    fn is_c_index(self, obj: &Obj) -> bool {
         // The object's actual type (`PyObject_TypeCheck`), whatever `__class__` says.
-        let is_c_index = c_index_type(self).is_some_and(|t| t.is_instance(self, index));
-        // Safety: the GIL is held (we have a `Python` token).
-        let capi = match (is_c_index, unsafe { capi_status() }) {
-            (true, CapiStatus::Ready(capi)) => Some(capi),
-            _ => None,
-        };
-        PyIndex {
-            py: self,
-            obj: index,
-            capi,
-        }
+        c_index_type(self).is_some_and(|t| t.is_instance(self, obj))
     }
 
-    fn clone_ref(self, obj: &Obj) -> Obj {
-        obj.clone_ref(self)
+    fn len_of(self, obj: &Obj) -> PyResult<usize> {
+        obj.len(self)
     }
 
-    fn address(obj: &Obj) -> usize {
-        obj.as_ptr() as usize
+    fn item_of(self, obj: &Obj, key: i64) -> PyResult<Obj> {
+        obj.get_item(self, key)
     }
 
     fn only_referent(self, obj: &Obj) -> bool {
@@ -142,211 +120,33 @@ impl<'p> Host for Python<'p> {
         callback.call(self, (message,), None).map(drop)
     }
 
-    fn capsule_status(self) -> (String, Option<i32>) {
-        // Import the C parsers if they can be, so that the capsule exists.
+    fn load_c_index_type(self) {
         let _ = c_index_type(self);
-        // Safety: the GIL is held.
-        match unsafe { capi_status() } {
-            CapiStatus::Ready(_) => ("ready".into(), Some(crate::capsule::SUPPORTED_ABI)),
-            CapiStatus::Missing => ("missing".into(), None),
-            CapiStatus::UnsupportedAbi(abi) => ("unsupported-abi".into(), Some(abi)),
-        }
     }
 }
 
-/// The object Python passed as `index`: the C index (read through the capsule) or
-/// anything with `len()` and `index[rev]` giving `(p1, p2)` or an index entry.
-pub struct PyIndex<'a, 'p> {
-    py: Python<'p>,
-    obj: &'a PyObject,
-    capi: Option<&'static CApi>,
-}
+// --- arguments (see [`crate::arg_type!`]) ---------------------------------------
 
-impl IndexReader for PyIndex<'_, '_> {
-    type Error = PyErr;
-
-    fn len(&self) -> PyResult<u64> {
-        match self.capi {
-            // Safety: GIL held; `obj` is an instance of the C index type.
-            Some(capi) => Ok(unsafe { capi.len(self.obj.as_ptr().cast()) } as u64),
-            None => Ok(self.obj.len(self.py)? as u64),
-        }
-    }
-
-    fn parents(&self, rev: i32) -> Result<[i32; 2], LoadError<PyErr>> {
-        let py = self.py;
-        match self.capi {
-            // Safety: GIL held; `obj` is an instance of the C index type.
-            Some(capi) => unsafe { capi.parents(self.obj.as_ptr().cast(), rev) }.map_err(|_| {
-                // The C index refuses a parent beyond its end (ValueError): the same
-                // corruption Python-level reading reports, as a graph error.
-                drop(PyErr::fetch(py));
-                LoadError::Graph(CoreError::ParentOutOfRange(Revision(rev)))
-            }),
-            None => (|| -> PyResult<[i32; 2]> {
-                let entry = self.obj.get_item(py, rev)?;
-                let (first, second) = if entry.len(py)? == 2 { (0, 1) } else { (5, 6) };
-                Ok([
-                    entry.get_item(py, first)?.extract(py)?,
-                    entry.get_item(py, second)?.extract(py)?,
-                ])
-            })()
-            .map_err(LoadError::Reader),
-        }
-    }
-
-    fn node_is(&self, rev: i32, expected: &[u8]) -> PyResult<bool> {
-        match self.capi {
-            // Safety: GIL held; `obj` is an instance of the C index type.
-            Some(capi) => Ok(unsafe { capi.node_is(self.obj.as_ptr().cast(), rev, expected) }),
-            None => Ok(self.node(rev)?.as_deref() == Some(expected)),
-        }
-    }
-
-    fn node(&self, rev: i32) -> PyResult<Option<Vec<u8>>> {
-        let py = self.py;
-        match self.capi {
-            // Safety: GIL held; `obj` is an instance of the C index type.
-            Some(capi) => Ok(unsafe { capi.node(self.obj.as_ptr().cast(), rev, 20) }),
-            None => {
-                let entry = self.obj.get_item(py, rev)?;
-                if entry.len(py)? > 7 {
-                    Ok(entry.get_item(py, 7)?.extract::<Vec<u8>>(py).ok())
-                } else {
-                    Ok(None)
-                }
-            }
-        }
-    }
-
-    fn parents_range(
-        &self,
-        start: i32,
-        end: i32,
-        sink: &mut ParentsSink<'_, CoreError>,
-    ) -> Result<(), LoadError<PyErr>> {
-        match self.capi {
-            // Safety: GIL held; `obj` is an instance of the C index type; callers
-            // read within its length.
-            Some(capi) => unsafe {
-                index::parents_range_of_c_index(
-                    capi,
-                    self.obj.as_ptr().cast(),
-                    start,
-                    end,
-                    sink,
-                    || drop(PyErr::fetch(self.py)),
-                )
-            },
-            None => index::parents_one_by_one(self, start, end, sink),
-        }
-    }
-
-    fn through_python(&self) -> bool {
-        self.capi.is_none()
-    }
-
-    fn check_signals(&self) -> PyResult<()> {
-        self.py.check_signals()
-    }
-}
-
-// --- arguments ------------------------------------------------------------------
-
-/// A `Revs` argument.
-pub struct RevsIn(RevsArg);
-
-impl<'s> cpython::FromPyObject<'s> for RevsIn {
+impl<'s> cpython::FromPyObject<'s> for RevsArg {
     fn extract(py: Python, obj: &'s PyObject) -> PyResult<Self> {
         if let Ok(set) = obj.cast_as::<RevisionSet>(py) {
-            return Ok(RevsIn(RevsArg::Native(set.data(py).clone_ref(py))));
+            return Ok(RevsArg::Native(set.data(py).clone_ref(py)));
         }
         let ints = obj
             .iter(py)?
             .map(|item| item?.extract::<i64>(py))
             .collect::<PyResult<Vec<_>>>()?;
-        Ok(RevsIn(RevsArg::Ints(ints)))
+        Ok(RevsArg::Ints(ints))
     }
 }
 
-/// A `Queries` argument: `(heads, common)` pairs.
-pub struct QueriesIn(Vec<(RevsArg, RevsArg)>);
-
-impl<'s> cpython::FromPyObject<'s> for QueriesIn {
+impl<'s> cpython::FromPyObject<'s> for Queries {
     fn extract(py: Python, obj: &'s PyObject) -> PyResult<Self> {
         let queries = obj
             .iter(py)?
-            .map(|query| {
-                let (heads, common): (RevsIn, RevsIn) = query?.extract(py)?;
-                Ok((heads.0, common.0))
-            })
+            .map(|query| query?.extract::<(RevsArg, RevsArg)>(py))
             .collect::<PyResult<Vec<_>>>()?;
-        Ok(QueriesIn(queries))
-    }
-}
-
-/// Each argument kind's Rust type in this backend.
-macro_rules! kind {
-    (Index) => { PyObject };
-    (Revs) => { RevsIn };
-    (Filtered) => { Option<RevsIn> };
-    (Queries) => { QueriesIn };
-    (Int) => { i64 };
-    (OptInt) => { Option<i64> };
-    (Bool) => { bool };
-    (Size) => { usize };
-    (OptSize) => { Option<usize> };
-    (Callable) => { Option<PyObject> };
-    (Text) => { String };
-    (Bytes) => { Vec<u8> };
-}
-
-/// An extracted argument as [`crate::api`] takes it.
-trait IntoArg {
-    type Arg;
-    fn into_arg(self) -> Self::Arg;
-}
-
-macro_rules! as_is {
-    ($($t:ty),*) => {
-        $(impl IntoArg for $t {
-            type Arg = $t;
-            fn into_arg(self) -> $t {
-                self
-            }
-        })*
-    };
-}
-as_is!(
-    PyObject,
-    Option<PyObject>,
-    i64,
-    Option<i64>,
-    bool,
-    usize,
-    Option<usize>,
-    String,
-    Vec<u8>
-);
-
-impl IntoArg for RevsIn {
-    type Arg = RevsArg;
-    fn into_arg(self) -> RevsArg {
-        self.0
-    }
-}
-
-impl IntoArg for Option<RevsIn> {
-    type Arg = Option<RevsArg>;
-    fn into_arg(self) -> Option<RevsArg> {
-        self.map(|r| r.0)
-    }
-}
-
-impl IntoArg for QueriesIn {
-    type Arg = Vec<(RevsArg, RevsArg)>;
-    fn into_arg(self) -> Self::Arg {
-        self.0
+        Ok(Queries(queries))
     }
 }
 
@@ -366,14 +166,7 @@ macro_rules! to_py_object {
         })*
     };
 }
-to_py_object!(
-    Vec<i32>,
-    Vec<bool>,
-    bool,
-    usize,
-    (String, Option<i32>),
-    (String, usize, String)
-);
+crate::plain_results!(to_py_object);
 
 impl ToPython for () {
     fn to_python(self, py: Python<'_>) -> PyResult<PyObject> {
@@ -418,85 +211,9 @@ impl ToPython for ReplayedSet {
 
 // --- the functions --------------------------------------------------------------
 
-/// A default value as Python writes it, for text signatures.
-macro_rules! python_literal {
-    (None) => {
-        "None"
-    };
-    (true) => {
-        "True"
-    };
-    (false) => {
-        "False"
-    };
-    ($value:literal) => {
-        stringify!($value)
-    };
-}
-
-/// A parameter list as a text signature, `(a, b=None)`.
-macro_rules! text_signature {
-    ($($arg:ident $(= $default:tt)?),*) => {
-        concat!("(", text_signature!(@join $($arg $(= $default)?),*), ")")
-    };
-    (@join) => { "" };
-    (@join $arg:ident $(= $default:tt)?) => {
-        concat!(stringify!($arg) $(, "=", python_literal!($default))?)
-    };
-    (@join $arg:ident $(= $default:tt)?, $($rest:tt)+) => {
-        concat!(stringify!($arg) $(, "=", python_literal!($default))?, ", ", text_signature!(@join $($rest)+))
-    };
-}
-
-/// A Python function calling `$call` (a function of this module taking `py` and the
-/// parsed arguments), with a docstring that carries its text signature, as PyO3's do.
-macro_rules! python_function {
-    ($py:ident, $name:ident, $doc:expr, |$args:ident, $kwargs:ident| $call:expr) => {{
-        unsafe extern "C" fn wrap(
-            _slf: *mut ffi::PyObject,
-            args: *mut ffi::PyObject,
-            kwargs: *mut ffi::PyObject,
-        ) -> *mut ffi::PyObject {
-            // Safety: CPython calls this with the GIL held, `args` a tuple and
-            // `kwargs` a dict or NULL, both borrowed for the call.
-            unsafe {
-                cpython::_detail::handle_callback(
-                    stringify!($name),
-                    cpython::_detail::PyObjectCallbackConverter,
-                    |py| {
-                        let $args: PyTuple =
-                            PyObject::from_borrowed_ptr(py, args).unchecked_cast_into();
-                        let $kwargs: Option<PyDict> = (!kwargs.is_null())
-                            .then(|| PyObject::from_borrowed_ptr(py, kwargs).unchecked_cast_into());
-                        let _ = py;
-                        $call(py)
-                    },
-                )
-            }
-        }
-        let def = Box::leak(Box::new(ffi::PyMethodDef {
-            ml_name: CString::new(stringify!($name)).expect("a name").into_raw(),
-            ml_meth: Some(
-                // Safety: METH_VARARGS | METH_KEYWORDS functions have this signature.
-                unsafe {
-                    std::mem::transmute::<ffi::PyCFunctionWithKeywords, ffi::PyCFunction>(wrap)
-                },
-            ),
-            ml_flags: ffi::METH_VARARGS | ffi::METH_KEYWORDS,
-            ml_doc: CString::new($doc).expect("a docstring").into_raw(),
-        }));
-        // Safety: the GIL is held; `def` lives as long as the process.
-        let function = unsafe {
-            cpython::_detail::result_from_owned_ptr(
-                $py,
-                ffi::PyCFunction_NewEx(def, std::ptr::null_mut(), std::ptr::null_mut()),
-            )
-        }?;
-        // As PyO3's: module functions belong to the module.
-        function.setattr($py, "__module__", "_native")?;
-        function
-    }};
-}
+use crate::cpython_shims::{
+    add, index_and_revs, python_function, python_literal, set_class_doc, text_signature,
+};
 
 macro_rules! cpython_functions {
     (
@@ -516,10 +233,10 @@ macro_rules! cpython_functions {
                 );
                 let function = python_function!(py, $name, doc, |args, kwargs| |py: Python<'_>| {
                     cpython::py_argparse!(py, Some(stringify!($name)), &args, kwargs.as_ref(),
-                        ($($arg: kind!($kind) $(= $default)?),*) {
+                        ($($arg: crate::arg_type!($kind) $(= $default)?),*) {
                             // Optional parameters are extracted by inference: typed here.
-                            $( let $arg: kind!($kind) = $arg; )*
-                            api::$target(py, $($arg.into_arg()),*)?.to_python(py)
+                            $( let $arg: crate::arg_type!($kind) = $arg; )*
+                            api::$target(py, $($arg),*)?.to_python(py)
                         })
                 });
                 add(py, m, all, stringify!($name), function)?;
@@ -539,51 +256,13 @@ macro_rules! cpython_functions {
 
 crate::native_functions!(cpython_functions);
 
-/// The arguments `(index, *revs)`, refused as PyO3 refuses them.
-fn index_and_revs(
-    py: Python<'_>,
-    function: &str,
-    args: &PyTuple,
-    kwargs: Option<&PyDict>,
-) -> PyResult<(PyObject, Vec<i64>)> {
-    let type_error = |message: String| PyErr::new::<exc::TypeError, _>(py, message);
-    let args = args.as_slice(py);
-    let mut index = args.first().map(|index| index.clone_ref(py));
-    for (key, value) in kwargs.map(|kwargs| kwargs.items(py)).unwrap_or_default() {
-        let key = key.extract::<String>(py)?;
-        if key != "index" {
-            return Err(type_error(format!(
-                "{function}() got an unexpected keyword argument '{key}'"
-            )));
-        }
-        if index.is_some() {
-            return Err(type_error(format!(
-                "{function}() got multiple values for argument 'index'"
-            )));
-        }
-        index = Some(value);
-    }
-    let index = index.ok_or_else(|| {
-        type_error(format!(
-            "{function}() missing 1 required positional argument: 'index'"
-        ))
-    })?;
-    let revs = args
-        .get(1..)
-        .unwrap_or_default()
-        .iter()
-        .map(|rev| rev.extract::<i64>(py))
-        .collect::<PyResult<Vec<_>>>()?;
-    Ok((index, revs))
-}
-
 // --- the classes ----------------------------------------------------------------
 
 py_class!(class AncestorsIterator |py| {
     data iter: AncestorsIter;
 
-    def __new__(_cls, index: PyObject, initrevs: RevsIn, stoprev: i64 = 0, inclusive: bool = false) -> PyResult<AncestorsIterator> {
-        let iter = AncestorsIter::new(py, index, initrevs.0, stoprev, inclusive)?;
+    def __new__(_cls, index: PyObject, initrevs: RevsArg, stoprev: i64 = 0, inclusive: bool = false) -> PyResult<AncestorsIterator> {
+        let iter = AncestorsIter::new(py, index, initrevs, stoprev, inclusive)?;
         AncestorsIterator::create_instance(py, iter)
     }
 
@@ -599,8 +278,8 @@ py_class!(class AncestorsIterator |py| {
 py_class!(class LazyAncestors |py| {
     data lazy: LazyData;
 
-    def __new__(_cls, index: PyObject, initrevs: RevsIn, stoprev: i64 = 0, inclusive: bool = false) -> PyResult<LazyAncestors> {
-        let lazy = LazyData::new(py, index, initrevs.0, stoprev, inclusive)?;
+    def __new__(_cls, index: PyObject, initrevs: RevsArg, stoprev: i64 = 0, inclusive: bool = false) -> PyResult<LazyAncestors> {
+        let lazy = LazyData::new(py, index, initrevs, stoprev, inclusive)?;
         LazyAncestors::create_instance(py, lazy)
     }
 
@@ -620,8 +299,8 @@ py_class!(class LazyAncestors |py| {
 py_class!(class MissingAncestors |py| {
     data missing: MissingData;
 
-    def __new__(_cls, index: PyObject, bases: RevsIn) -> PyResult<MissingAncestors> {
-        let missing = MissingData::new(py, index, bases.0)?;
+    def __new__(_cls, index: PyObject, bases: RevsArg) -> PyResult<MissingAncestors> {
+        let missing = MissingData::new(py, index, bases)?;
         MissingAncestors::create_instance(py, missing)
     }
 
@@ -631,8 +310,8 @@ py_class!(class MissingAncestors |py| {
     }
 
     #[doc = concat!("addbases($self, bases)\n--\n\n", crate::doc!(addbases))]
-    def addbases(&self, bases: RevsIn) -> PyResult<PyObject> {
-        self.missing(py).add_bases(py, bases.0)?;
+    def addbases(&self, bases: RevsArg) -> PyResult<PyObject> {
+        self.missing(py).add_bases(py, bases)?;
         Ok(py.None())
     }
 
@@ -660,22 +339,22 @@ py_class!(class MissingAncestors |py| {
     }
 
     #[doc = concat!("missingancestors($self, revs)\n--\n\n", crate::doc!(missingancestors))]
-    def missingancestors(&self, revs: RevsIn) -> PyResult<Vec<i32>> {
-        self.missing(py).missing_ancestors(py, revs.0)
+    def missingancestors(&self, revs: RevsArg) -> PyResult<Vec<i32>> {
+        self.missing(py).missing_ancestors(py, revs)
     }
 });
 
 py_class!(class RevisionSet |py| {
     data data: SetData;
 
-    def __new__(_cls, revs: Option<RevsIn> = None) -> PyResult<RevisionSet> {
-        RevisionSet::create_instance(py, SetData::new(py, revs.map(|r| r.0))?)
+    def __new__(_cls, revs: Option<RevsArg> = None) -> PyResult<RevisionSet> {
+        RevisionSet::create_instance(py, SetData::new(py, revs)?)
     }
 
     #[doc = concat!("span(start, end, excluded=None)\n--\n\n", crate::doc!(span))]
     @staticmethod
-    def span(start: i64, end: i64, excluded: Option<RevsIn> = None) -> PyResult<RevisionSet> {
-        RevisionSet::create_instance(py, SetData::span(py, start, end, excluded.map(|r| r.0))?)
+    def span(start: i64, end: i64, excluded: Option<RevsArg> = None) -> PyResult<RevisionSet> {
+        RevisionSet::create_instance(py, SetData::span(py, start, end, excluded)?)
     }
 
     def __contains__(&self, rev: PyObject) -> PyResult<bool> {
@@ -779,30 +458,6 @@ py_class!(class RevisionSetIterator |py| {
         self.iter(py).next(py)
     }
 });
-
-/// Add `value` as `name`, listed in `__all__` (as PyO3 does).
-fn add(
-    py: Python<'_>,
-    m: &PyModule,
-    all: &mut Vec<&'static str>,
-    name: &'static str,
-    value: impl ToPyObject,
-) -> PyResult<()> {
-    all.push(name);
-    m.add(py, name, value)
-}
-
-/// Give a class its docstring and text signature (`tp_doc`), as PyO3's classes have.
-fn set_class_doc(class: &PyType, doc: String) {
-    let doc = CString::new(doc).expect("a docstring").into_raw();
-    // Safety: the GIL is held, at module initialisation; rust-cpython's classes are
-    // static types whose `__doc__` and `__text_signature__` CPython reads from
-    // `tp_doc`, which they leave NULL. The string lives as long as the process.
-    unsafe {
-        (*class.as_type_ptr()).tp_doc = doc;
-        ffi::PyType_Modified(class.as_type_ptr());
-    }
-}
 
 fn module_init(py: Python<'_>, m: &PyModule) -> PyResult<()> {
     let mut all = Vec::new();

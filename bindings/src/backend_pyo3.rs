@@ -14,13 +14,10 @@ use pyo3::IntoPyObjectExt;
 
 use crate::api::{self, ReplayedSet};
 use crate::args::ErrorArgs;
-use crate::capsule::{capi_status, CApi, CapiStatus, ParentsSink};
+use crate::heads_replay::HeadsChange;
 use crate::host::{ErrorKind, Host};
-use crate::index::{self, IndexReader, LoadError};
-use crate::objects::{AncestorsIter, LazyData, MissingData, RevsArg, SetData, SetIter};
-use hg_core::dagops::HeadsChange;
-use hg_core::parallel::SetOp;
-use hg_core::{GraphError as CoreError, Revision};
+use crate::objects::{AncestorsIter, LazyData, MissingData, Queries, RevsArg, SetData, SetIter};
+use hg_core::bitset::SetOp;
 
 /// See [`crate::Obj`].
 pub type Obj = Py<PyAny>;
@@ -42,35 +39,21 @@ fn c_index_type(py: Python<'_>) -> Option<&Py<PyType>> {
 }
 
 impl<'py> Host for Python<'py> {
-    type Reader<'a>
-        = PyIndex<'a, 'py>
-    where
-        Self: 'a;
+    crate::host_methods_alike!();
 
-    fn reader<'a>(self, index: &'a Obj) -> PyIndex<'a, 'py> {
-        let obj = index.bind(self);
-        let is_c_index = c_index_type(self).is_some_and(|t| {
-            // The real type, not `__class__`, which Python code can fake.
-            let t = t.bind(self);
+    fn is_c_index(self, obj: &Obj) -> bool {
+        c_index_type(self).is_some_and(|t| {
+            let (t, obj) = (t.bind(self), obj.bind(self));
             obj.get_type().is(t) || obj.get_type().is_subclass(t).unwrap_or(false)
-        });
-        // Safety: the GIL is held (we have a `Python` token).
-        let capi = match (is_c_index, unsafe { capi_status() }) {
-            (true, CapiStatus::Ready(capi)) => Some(capi),
-            _ => None,
-        };
-        PyIndex {
-            obj: index.bind(self),
-            capi,
-        }
+        })
     }
 
-    fn clone_ref(self, obj: &Obj) -> Obj {
-        obj.clone_ref(self)
+    fn len_of(self, obj: &Obj) -> PyResult<usize> {
+        obj.bind(self).len()
     }
 
-    fn address(obj: &Obj) -> usize {
-        obj.as_ptr() as usize
+    fn item_of(self, obj: &Obj, key: i64) -> PyResult<Obj> {
+        obj.bind(self).get_item(key).map(Bound::unbind)
     }
 
     fn only_referent(self, obj: &Obj) -> bool {
@@ -118,212 +101,37 @@ impl<'py> Host for Python<'py> {
         callback.call1(self, (message,)).map(drop)
     }
 
-    fn capsule_status(self) -> (String, Option<i32>) {
-        // Import the C parsers if they can be, so that the capsule exists.
+    fn load_c_index_type(self) {
         let _ = c_index_type(self);
-        // Safety: the GIL is held.
-        match unsafe { capi_status() } {
-            CapiStatus::Ready(_) => ("ready".into(), Some(crate::capsule::SUPPORTED_ABI)),
-            CapiStatus::Missing => ("missing".into(), None),
-            CapiStatus::UnsupportedAbi(abi) => ("unsupported-abi".into(), Some(abi)),
-        }
     }
 }
 
-/// The object Python passed as `index`: the C index (read through the capsule) or
-/// anything with `len()` and `index[rev]` giving `(p1, p2)` or an index entry.
-pub struct PyIndex<'a, 'py> {
-    obj: &'a Bound<'py, PyAny>,
-    capi: Option<&'static CApi>,
-}
+// --- arguments (see [`crate::arg_type!`]) ---------------------------------------
 
-impl IndexReader for PyIndex<'_, '_> {
-    type Error = PyErr;
-
-    fn len(&self) -> PyResult<u64> {
-        match self.capi {
-            // Safety: GIL held; `obj` is an instance of the C index type.
-            Some(capi) => Ok(unsafe { capi.len(self.obj.as_ptr().cast()) } as u64),
-            None => Ok(self.obj.len()? as u64),
-        }
-    }
-
-    fn parents(&self, rev: i32) -> Result<[i32; 2], LoadError<PyErr>> {
-        match self.capi {
-            // Safety: GIL held; `obj` is an instance of the C index type.
-            Some(capi) => unsafe { capi.parents(self.obj.as_ptr().cast(), rev) }.map_err(|_| {
-                // The C index refuses a parent beyond its end (ValueError): the same
-                // corruption Python-level reading reports, as a graph error.
-                drop(PyErr::fetch(self.obj.py()));
-                LoadError::Graph(CoreError::ParentOutOfRange(Revision(rev)))
-            }),
-            None => (|| -> PyResult<[i32; 2]> {
-                let entry = self.obj.get_item(rev)?;
-                let (first, second) = if entry.len()? == 2 { (0, 1) } else { (5, 6) };
-                Ok([
-                    entry.get_item(first)?.extract()?,
-                    entry.get_item(second)?.extract()?,
-                ])
-            })()
-            .map_err(LoadError::Reader),
-        }
-    }
-
-    fn node_is(&self, rev: i32, expected: &[u8]) -> PyResult<bool> {
-        match self.capi {
-            // Safety: GIL held; `obj` is an instance of the C index type.
-            Some(capi) => Ok(unsafe { capi.node_is(self.obj.as_ptr().cast(), rev, expected) }),
-            None => Ok(self.node(rev)?.as_deref() == Some(expected)),
-        }
-    }
-
-    fn node(&self, rev: i32) -> PyResult<Option<Vec<u8>>> {
-        match self.capi {
-            // Safety: GIL held; `obj` is an instance of the C index type.
-            Some(capi) => Ok(unsafe { capi.node(self.obj.as_ptr().cast(), rev, 20) }),
-            None => {
-                let entry = self.obj.get_item(rev)?;
-                if entry.len()? > 7 {
-                    Ok(entry.get_item(7)?.extract::<Vec<u8>>().ok())
-                } else {
-                    Ok(None)
-                }
-            }
-        }
-    }
-
-    fn parents_range(
-        &self,
-        start: i32,
-        end: i32,
-        sink: &mut ParentsSink<'_, CoreError>,
-    ) -> Result<(), LoadError<PyErr>> {
-        match self.capi {
-            // Safety: GIL held; `obj` is an instance of the C index type; callers
-            // read within its length.
-            Some(capi) => unsafe {
-                index::parents_range_of_c_index(
-                    capi,
-                    self.obj.as_ptr().cast(),
-                    start,
-                    end,
-                    sink,
-                    || drop(PyErr::fetch(self.obj.py())),
-                )
-            },
-            None => index::parents_one_by_one(self, start, end, sink),
-        }
-    }
-
-    fn through_python(&self) -> bool {
-        self.capi.is_none()
-    }
-
-    fn check_signals(&self) -> PyResult<()> {
-        self.obj.py().check_signals()
-    }
-}
-
-// --- arguments ------------------------------------------------------------------
-
-/// A `Revs` argument.
-pub struct RevsIn(RevsArg);
-
-impl<'a, 'py> FromPyObject<'a, 'py> for RevsIn {
+impl<'a, 'py> FromPyObject<'a, 'py> for RevsArg {
     type Error = PyErr;
 
     fn extract(obj: Borrowed<'a, 'py, PyAny>) -> PyResult<Self> {
         if let Ok(set) = obj.cast::<PyRevisionSet>() {
-            return Ok(RevsIn(RevsArg::Native(set.get().0.clone_ref(obj.py()))));
+            return Ok(RevsArg::Native(set.get().0.clone_ref(obj.py())));
         }
         let ints = obj
             .try_iter()?
             .map(|item| item?.extract::<i64>())
             .collect::<PyResult<Vec<_>>>()?;
-        Ok(RevsIn(RevsArg::Ints(ints)))
+        Ok(RevsArg::Ints(ints))
     }
 }
 
-/// A `Queries` argument: `(heads, common)` pairs.
-pub struct QueriesIn(Vec<(RevsArg, RevsArg)>);
-
-impl<'a, 'py> FromPyObject<'a, 'py> for QueriesIn {
+impl<'a, 'py> FromPyObject<'a, 'py> for Queries {
     type Error = PyErr;
 
     fn extract(obj: Borrowed<'a, 'py, PyAny>) -> PyResult<Self> {
         let queries = obj
             .try_iter()?
-            .map(|query| {
-                let (heads, common): (RevsIn, RevsIn) = query?.extract()?;
-                Ok((heads.0, common.0))
-            })
+            .map(|query| query?.extract::<(RevsArg, RevsArg)>())
             .collect::<PyResult<Vec<_>>>()?;
-        Ok(QueriesIn(queries))
-    }
-}
-
-/// Each argument kind's Rust type in this backend.
-macro_rules! kind {
-    (Index) => { Py<PyAny> };
-    (Revs) => { RevsIn };
-    (Filtered) => { Option<RevsIn> };
-    (Queries) => { QueriesIn };
-    (Int) => { i64 };
-    (OptInt) => { Option<i64> };
-    (Bool) => { bool };
-    (Size) => { usize };
-    (OptSize) => { Option<usize> };
-    (Callable) => { Option<Py<PyAny>> };
-    (Text) => { String };
-    (Bytes) => { Vec<u8> };
-}
-
-/// An extracted argument as [`crate::api`] takes it.
-trait IntoArg {
-    type Arg;
-    fn into_arg(self) -> Self::Arg;
-}
-
-macro_rules! as_is {
-    ($($t:ty),*) => {
-        $(impl IntoArg for $t {
-            type Arg = $t;
-            fn into_arg(self) -> $t {
-                self
-            }
-        })*
-    };
-}
-as_is!(
-    Py<PyAny>,
-    Option<Py<PyAny>>,
-    i64,
-    Option<i64>,
-    bool,
-    usize,
-    Option<usize>,
-    String,
-    Vec<u8>
-);
-
-impl IntoArg for RevsIn {
-    type Arg = RevsArg;
-    fn into_arg(self) -> RevsArg {
-        self.0
-    }
-}
-
-impl IntoArg for Option<RevsIn> {
-    type Arg = Option<RevsArg>;
-    fn into_arg(self) -> Option<RevsArg> {
-        self.map(|r| r.0)
-    }
-}
-
-impl IntoArg for QueriesIn {
-    type Arg = Vec<(RevsArg, RevsArg)>;
-    fn into_arg(self) -> Self::Arg {
-        self.0
+        Ok(Queries(queries))
     }
 }
 
@@ -343,15 +151,13 @@ macro_rules! into_py_any {
         })*
     };
 }
-into_py_any!(
-    Vec<i32>,
-    Vec<bool>,
-    bool,
-    usize,
-    (),
-    (String, Option<i32>),
-    (String, usize, String)
-);
+crate::plain_results!(into_py_any);
+
+impl ToPython for () {
+    fn to_python(self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        Ok(py.None())
+    }
+}
 
 impl ToPython for SetData {
     fn to_python(self, py: Python<'_>) -> PyResult<Py<PyAny>> {
@@ -405,8 +211,8 @@ macro_rules! pyo3_functions {
             #[pyfunction]
             #[pyo3(signature = ($($arg $(= $default)?),*))]
             #[allow(clippy::too_many_arguments)] // as many as the Python function has
-            fn $name(py: Python<'_>, $($arg: kind!($kind)),*) -> PyResult<Py<PyAny>> {
-                api::$target(py, $($arg.into_arg()),*)?.to_python(py)
+            fn $name(py: Python<'_>, $($arg: crate::arg_type!($kind)),*) -> PyResult<Py<PyAny>> {
+                api::$target(py, $($arg),*)?.to_python(py)
             }
         )*
         $(
@@ -440,11 +246,11 @@ impl PyAncestorsIterator {
     fn new(
         py: Python<'_>,
         index: Py<PyAny>,
-        initrevs: RevsIn,
+        initrevs: RevsArg,
         stoprev: i64,
         inclusive: bool,
     ) -> PyResult<Self> {
-        AncestorsIter::new(py, index, initrevs.0, stoprev, inclusive).map(Self)
+        AncestorsIter::new(py, index, initrevs, stoprev, inclusive).map(Self)
     }
 
     fn __iter__(slf: PyRef<'_, Self>) -> PyRef<'_, Self> {
@@ -467,11 +273,11 @@ impl PyLazyAncestors {
     fn new(
         py: Python<'_>,
         index: Py<PyAny>,
-        initrevs: RevsIn,
+        initrevs: RevsArg,
         stoprev: i64,
         inclusive: bool,
     ) -> PyResult<Self> {
-        LazyData::new(py, index, initrevs.0, stoprev, inclusive).map(Self)
+        LazyData::new(py, index, initrevs, stoprev, inclusive).map(Self)
     }
 
     fn __contains__(&self, py: Python<'_>, target: &Bound<'_, PyAny>) -> PyResult<bool> {
@@ -494,8 +300,8 @@ struct PyMissingAncestors(MissingData);
 #[pymethods]
 impl PyMissingAncestors {
     #[new]
-    fn new(py: Python<'_>, index: Py<PyAny>, bases: RevsIn) -> PyResult<Self> {
-        MissingData::new(py, index, bases.0).map(Self)
+    fn new(py: Python<'_>, index: Py<PyAny>, bases: RevsArg) -> PyResult<Self> {
+        MissingData::new(py, index, bases).map(Self)
     }
 
     #[doc = crate::doc!(hasbases)]
@@ -504,8 +310,8 @@ impl PyMissingAncestors {
     }
 
     #[doc = crate::doc!(addbases)]
-    fn addbases(&self, py: Python<'_>, bases: RevsIn) -> PyResult<()> {
-        self.0.add_bases(py, bases.0)
+    fn addbases(&self, py: Python<'_>, bases: RevsArg) -> PyResult<()> {
+        self.0.add_bases(py, bases)
     }
 
     #[doc = crate::doc!(bases)]
@@ -520,10 +326,10 @@ impl PyMissingAncestors {
 
     #[doc = crate::doc!(removeancestorsfrom)]
     fn removeancestorsfrom(&self, py: Python<'_>, revs: &Bound<'_, PySet>) -> PyResult<()> {
-        let given = revs.extract::<RevsIn>()?;
-        let RevsArg::Ints(given) = given.0 else {
-            unreachable!("a Python set is not a RevisionSet")
-        };
+        let given = revs
+            .iter()
+            .map(|rev| rev.extract::<i64>())
+            .collect::<PyResult<Vec<_>>>()?;
         for rev in self.0.remove_ancestors_from(py, given)? {
             revs.discard(rev)?;
         }
@@ -531,8 +337,8 @@ impl PyMissingAncestors {
     }
 
     #[doc = crate::doc!(missingancestors)]
-    fn missingancestors(&self, py: Python<'_>, revs: RevsIn) -> PyResult<Vec<i32>> {
-        self.0.missing_ancestors(py, revs.0)
+    fn missingancestors(&self, py: Python<'_>, revs: RevsArg) -> PyResult<Vec<i32>> {
+        self.0.missing_ancestors(py, revs)
     }
 }
 
@@ -544,15 +350,15 @@ struct PyRevisionSet(SetData);
 impl PyRevisionSet {
     #[new]
     #[pyo3(signature = (revs=None))]
-    fn new(py: Python<'_>, revs: Option<RevsIn>) -> PyResult<Self> {
-        SetData::new(py, revs.map(|r| r.0)).map(Self)
+    fn new(py: Python<'_>, revs: Option<RevsArg>) -> PyResult<Self> {
+        SetData::new(py, revs).map(Self)
     }
 
     #[doc = crate::doc!(span)]
     #[staticmethod]
     #[pyo3(signature = (start, end, excluded=None))]
-    fn span(py: Python<'_>, start: i64, end: i64, excluded: Option<RevsIn>) -> PyResult<Self> {
-        SetData::span(py, start, end, excluded.map(|r| r.0)).map(Self)
+    fn span(py: Python<'_>, start: i64, end: i64, excluded: Option<RevsArg>) -> PyResult<Self> {
+        SetData::span(py, start, end, excluded).map(Self)
     }
 
     fn __contains__(&self, py: Python<'_>, rev: &Bound<'_, PyAny>) -> PyResult<bool> {

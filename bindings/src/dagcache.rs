@@ -80,7 +80,7 @@ pub fn load<H: Host>(
         ));
     }
     let reading = ReadingIndex::start(h)?;
-    let reader = h.reader(index);
+    let reader = crate::py_index::reader(h, index);
     let len = file.table.len();
     if reader.len()? < len as u64 {
         return Ok(Loaded::Invalid(format!(
@@ -123,7 +123,7 @@ pub fn encode<H: Host>(
     let mut table = hg_core::ParentsTable::clone(&snapshot.table);
     table.truncate(revisions);
     let reading = ReadingIndex::start(h)?;
-    let reader = h.reader(index);
+    let reader = crate::py_index::reader(h, index);
     let mut samples = Vec::new();
     for rev in index::sample_positions(revisions) {
         match reader.node(rev as i32)? {

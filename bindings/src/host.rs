@@ -20,20 +20,24 @@ use hg_core::interrupt::Interrupt;
 use hg_core::GraphError;
 
 use crate::args::ErrorArgs;
-use crate::index::IndexReader;
 use crate::{Obj, PyErr};
 
 /// A backend's Python: the GIL token (`Python<'py>`) and what native code needs of it.
 /// Every method but [`Host::check_signals_detached`] is called with the GIL held.
 pub trait Host: Copy {
-    /// How this backend reads an index object.
-    type Reader<'a>: IndexReader<Error = PyErr>
-    where
-        Self: 'a;
-
-    /// A reader of `index`: the C index through its capsule, any other object through
-    /// `len()` and `index[rev]`.
-    fn reader<'a>(self, index: &'a Obj) -> Self::Reader<'a>;
+    /// Whether `obj` is an instance of Mercurial's C index type (its actual type,
+    /// whatever `__class__` says, which Python code can fake).
+    fn is_c_index(self, obj: &Obj) -> bool;
+    /// `len(obj)`.
+    fn len_of(self, obj: &Obj) -> Result<usize, PyErr>;
+    /// `obj[key]`.
+    fn item_of(self, obj: &Obj, key: i64) -> Result<Obj, PyErr>;
+    /// `obj` as an `int` within `i32`.
+    fn int_of(self, obj: &Obj) -> Result<i32, PyErr>;
+    /// `obj` as `bytes`, `None` if it is not.
+    fn bytes_of(self, obj: &Obj) -> Option<Vec<u8>>;
+    /// Clear the exception a C function of Mercurial's raised and we reported otherwise.
+    fn clear_error(self);
     /// Another reference to `obj`.
     fn clone_ref(self, obj: &Obj) -> Obj;
     /// The object's address: its identity while a reference to it is held.
@@ -53,8 +57,37 @@ pub trait Host: Copy {
     fn error(self, kind: ErrorKind, message: &str) -> PyErr;
     /// Call `callback(message)`, ignoring what it returns.
     fn call_with_message(self, callback: &Obj, message: &str) -> Result<(), PyErr>;
-    /// Why Mercurial's C index can or cannot be read: `(status, abi)`.
-    fn capsule_status(self) -> (String, Option<i32>);
+    /// Import Mercurial's C parsers if they can be (which publishes the capsule) and
+    /// note their index type.
+    fn load_c_index_type(self);
+}
+
+/// The [`Host`] methods whose code reads the same in both backends (PyO3 and
+/// rust-cpython name these operations alike), written once and expanded in each
+/// backend's `impl Host`.
+#[macro_export]
+macro_rules! host_methods_alike {
+    () => {
+        fn int_of(self, obj: &$crate::Obj) -> Result<i32, $crate::PyErr> {
+            obj.extract(self)
+        }
+
+        fn bytes_of(self, obj: &$crate::Obj) -> Option<Vec<u8>> {
+            obj.extract(self).ok()
+        }
+
+        fn clear_error(self) {
+            drop($crate::PyErr::fetch(self));
+        }
+
+        fn clone_ref(self, obj: &$crate::Obj) -> $crate::Obj {
+            obj.clone_ref(self)
+        }
+
+        fn address(obj: &$crate::Obj) -> usize {
+            obj.as_ptr() as usize
+        }
+    };
 }
 
 /// The built-in exception types native code raises besides `GraphError`.

@@ -491,7 +491,7 @@ pub fn snapshot<H: Host>(h: H, index: &Obj) -> Result<Snapshot, PyErr> {
     // Dropped (decref'ed, maybe deallocated) once nothing is locked or being read.
     let (previous, _unused) = lock(h, &CACHE).lookup(key, |o| h.only_referent(o));
     let reading = ReadingIndex::start(h)?;
-    let loaded = Snapshot::load(&h.reader(index), key, previous.as_ref());
+    let loaded = Snapshot::load(&crate::py_index::reader(h, index), key, previous.as_ref());
     drop(reading);
     let snapshot = loaded.map_err(|e| load_error(h, e))?;
     if previous.as_ref().map(|p| p.identity()) != Some(snapshot.identity()) {
@@ -535,7 +535,7 @@ pub fn check_valid<H: Host>(
     check: Check,
 ) -> Result<(), PyErr> {
     let reading = ReadingIndex::start(h)?;
-    let valid = identity.check(&h.reader(index), check)?;
+    let valid = identity.check(&crate::py_index::reader(h, index), check)?;
     drop(reading);
     if valid {
         Ok(())

@@ -4,9 +4,10 @@
 //! described once ([`api`], [`objects`]) over what a backend provides ([`host::Host`]),
 //! and each backend only converts.
 //!
-//! - [`host`]: what a backend provides (the GIL, errors, an index reader), the lock
-//!   rule and re-entry guard, Ctrl-C during native work.
+//! - [`host`]: what a backend provides (the GIL, errors, the few Python operations
+//!   reading needs), the lock rule and re-entry guard, Ctrl-C during native work.
 //! - [`capsule`]: Mercurial's C index through its capsule (the only `unsafe` reading).
+//! - [`py_index`]: the index object Python passed, read through the capsule or Python.
 //! - [`index`]: parents tables copied from an index, their identity and cache, and the
 //!   truncations the extension reports.
 //! - [`dagcache`]: the persistent DAG cache (a changelog's table kept in a file).
@@ -14,9 +15,12 @@
 //! - [`pool`]: the process's thread pool and its settings.
 //! - [`memory`]: huge-page advice for large tables.
 //! - [`ops`]: computations on tables, without Python.
+//! - [`heads_replay`]: the Python set `revlog.heads(start, stop)` iterates, replayed.
 //! - [`objects`]: the state and methods of the Python classes.
 //! - [`api`]: the module's functions, described once as a table each backend expands.
-//! - `backend_pyo3` / `backend_cpython`: conversion of arguments and results.
+//! - `backend_pyo3` / `backend_cpython`: conversion of arguments and results, the
+//!   expansion of the function table, the classes (methods forward to [`objects`]);
+//!   `cpython_shims`: what PyO3 provides and rust-cpython lacks.
 
 #[cfg(all(feature = "pyo3", feature = "cpython"))]
 compile_error!("choose one backend: build with feature `pyo3` or `cpython`, not both");
@@ -27,17 +31,21 @@ pub mod api;
 pub mod args;
 pub mod capsule;
 pub mod dagcache;
+pub mod heads_replay;
 pub mod host;
 pub mod index;
 pub mod memory;
 pub mod objects;
 pub mod ops;
 pub mod pool;
+pub mod py_index;
 
 #[cfg(feature = "cpython")]
 mod backend_cpython;
 #[cfg(feature = "pyo3")]
 mod backend_pyo3;
+#[cfg(feature = "cpython")]
+mod cpython_shims;
 
 #[cfg(feature = "cpython")]
 use backend_cpython as backend;

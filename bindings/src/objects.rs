@@ -10,7 +10,7 @@
 use std::sync::{Arc, Mutex};
 
 use hg_core::ancestors::{LazyAncestors as CoreLazy, MissingAncestors as CoreMissing};
-use hg_core::parallel::SetOp;
+use hg_core::bitset::SetOp;
 use hg_core::{GraphError, Revision, RevisionSet};
 
 use crate::args::{self, ErrorArgs};
@@ -26,6 +26,9 @@ pub enum RevsArg {
     /// Any other iterable of ints.
     Ints(Vec<i64>),
 }
+
+/// A `Queries` argument: `(heads, common)` pairs of revisions arguments.
+pub struct Queries(pub Vec<(RevsArg, RevsArg)>);
 
 impl RevsArg {
     /// The revisions, in the order given (a native set: ascending).

@@ -4,10 +4,15 @@
 use std::sync::Arc;
 
 use hg_core::ancestors::{AncestorsIterator, MissingAncestors};
+use hg_core::bitset::SetOp;
 use hg_core::discovery::{self, Direction};
+use hg_core::graph::check_revision;
 use hg_core::interrupt::Interrupt;
-use hg_core::parallel::{self, Parallelism, SetOp};
-use hg_core::{dagops, Follow, Followed, GraphError, ParentsTable, Revision, RevisionSet};
+use hg_core::parallel::{self, Parallelism};
+use hg_core::{
+    common_ancestors, dagops, depth, Follow, Followed, GraphError, ParentsTable, Revision,
+    RevisionSet,
+};
 
 use crate::args::depth_range;
 
@@ -55,13 +60,8 @@ pub fn split_null(revs: Vec<Revision>) -> (RevisionSet, bool) {
 /// Check that every revision is in the table (or -1): set functions take sets, which
 /// must not hold revisions the graph does not have.
 pub fn check_all(table: &ParentsTable, revs: &[Revision]) -> Result<(), GraphError> {
-    for &rev in revs {
-        let rev = hg_core::revision::check_input_revision(rev)?;
-        if rev.0 >= table.len() as i32 {
-            return Err(GraphError::InvalidRevision(rev));
-        }
-    }
-    Ok(())
+    revs.iter()
+        .try_for_each(|&rev| check_revision(table, rev).map(drop))
 }
 
 /// Ascending plain ints.
@@ -117,7 +117,7 @@ pub fn revset_ancestors(
             }
         };
     }
-    let walked = dagops::ancestors_within_depth(&graph, &revs, start, stop, interrupt)?;
+    let walked = depth::ancestors_within_depth(&graph, &revs, start, stop, interrupt)?;
     Ok(walked.into_iter().collect())
 }
 
@@ -140,7 +140,7 @@ pub fn revset_descendants(
     }
     let (start, stop) = depth_range(start_depth, stop_depth);
     let walked =
-        dagops::descendants_within_depth(table, &revs, follow, filtered, start, stop, interrupt)?;
+        depth::descendants_within_depth(table, &revs, follow, filtered, start, stop, interrupt)?;
     let mut found: RevisionSet = walked.into_iter().collect();
     if let (true, Some(filtered)) = (plain, filtered) {
         for rev in revs.iter().filter(|&&r| filtered.contains(r)) {
@@ -299,7 +299,7 @@ pub fn common_ancestors_heads(
     revs: &[Revision],
     interrupt: &dyn Interrupt,
 ) -> Result<Vec<i32>, GraphError> {
-    dagops::common_ancestors_heads(table.as_ref(), revs, interrupt).map(ints)
+    common_ancestors::common_ancestors_heads(table.as_ref(), revs, interrupt).map(ints)
 }
 
 /// The deepest common ancestors, ascending.
@@ -308,7 +308,7 @@ pub fn deepest_common_ancestors(
     revs: &[Revision],
     interrupt: &dyn Interrupt,
 ) -> Result<Vec<i32>, GraphError> {
-    dagops::deepest_common_ancestors(table.as_ref(), revs, interrupt).map(ints)
+    common_ancestors::deepest_common_ancestors(table.as_ref(), revs, interrupt).map(ints)
 }
 
 /// Set algebra between native sets, parallel for large sets.

@@ -25,6 +25,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, SamplingMode};
+use hg_core::parallel::{self, Parallelism};
 use hg_core::testing::{random_dag, Rng, Shape};
 use hg_core::{
     dagops, AncestorsIterator, LazyAncestors, MissingAncestors, ParentsTable, Revision, RevisionSet,
@@ -107,7 +108,7 @@ impl BenchGraph {
         let len = table.len();
         let tip = Revision(len as i32 - 1);
         let half = Revision((len / 2) as i32);
-        let heads = dagops::graph_heads(&table, None, len);
+        let heads = parallel::graph_heads(&table, None, len, &Parallelism::sequential());
         let far_head = heads
             .iter()
             .copied()
@@ -214,7 +215,7 @@ fn cases(g: &BenchGraph) -> Vec<Case<'_>> {
     );
 
     // Heads of the whole graph.
-    let ours_heads = move || dagops::graph_heads(table, None, len);
+    let ours_heads = move || parallel::graph_heads(table, None, len, &Parallelism::sequential());
     let port_heads = move || hg::head_revs(table, len).unwrap();
     let heads = ours_heads();
     assert_eq!(heads, port_heads(), "{}: heads", g.name);

@@ -11,7 +11,8 @@
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use hg_core::parallel::{self, Parallelism, SetOp};
+use hg_core::bitset::SetOp;
+use hg_core::parallel::{self, Parallelism};
 use hg_core::testing::{random_dag, Rng, Shape};
 use hg_core::{ParentsTable, Revision, RevisionSet};
 

@@ -21,7 +21,9 @@ const PAGE_WORDS: usize = 64;
 /// 4096 revisions a page (512 bytes).
 const PAGE_BITS: usize = WORD_BITS * PAGE_WORDS;
 
-type Page = [u64; PAGE_WORDS];
+pub(crate) type Page = [u64; PAGE_WORDS];
+
+const ZERO_PAGE: Page = [0; PAGE_WORDS];
 
 /// A set of non-negative revisions, as bits. `NULL_REVISION` is never a member.
 #[derive(Clone, Default)]
@@ -315,41 +317,40 @@ impl RevisionSet {
         self.recount();
     }
 
-    /// `self op other`, one page per rayon task (call it inside a pool).
-    pub(crate) fn combine_pages_parallel(
-        &self,
-        other: &RevisionSet,
-        op: crate::parallel::SetOp,
-    ) -> RevisionSet {
-        use crate::parallel::SetOp;
-        use rayon::prelude::*;
-
-        let count = match op {
+    /// How many pages `self op other` spans (see [`RevisionSet::combined_page`]).
+    pub(crate) fn combined_page_count(&self, other: &RevisionSet, op: SetOp) -> usize {
+        match op {
             SetOp::Union => self.pages.len().max(other.pages.len()),
             SetOp::Intersection => self.pages.len().min(other.pages.len()),
             SetOp::Difference => self.pages.len(),
+        }
+    }
+
+    /// Page `i` of `self op other`, `None` when empty: pages are independent, so the
+    /// parallel kernels compute them on several threads and collect them with
+    /// [`RevisionSet::from_pages`].
+    pub(crate) fn combined_page(
+        &self,
+        other: &RevisionSet,
+        op: SetOp,
+        i: usize,
+    ) -> Option<Box<Page>> {
+        let a = self.pages.get(i).and_then(|p| p.as_deref());
+        let b = other.pages.get(i).and_then(|p| p.as_deref());
+        let (a, b) = match (a, b) {
+            (None, None) => return None,
+            (a, b) => (a.unwrap_or(&ZERO_PAGE), b.unwrap_or(&ZERO_PAGE)),
         };
-        let word_op = |a: u64, b: u64| match op {
-            SetOp::Union => a | b,
-            SetOp::Intersection => a & b,
-            SetOp::Difference => a & !b,
-        };
-        let pages: Vec<Option<Box<Page>>> = (0..count)
-            .into_par_iter()
-            .map(|i| {
-                let a = self.pages.get(i).and_then(|p| p.as_deref());
-                let b = other.pages.get(i).and_then(|p| p.as_deref());
-                let zero = [0u64; PAGE_WORDS];
-                match (a, b) {
-                    (None, None) => None,
-                    (a, b) => {
-                        let (a, b) = (a.unwrap_or(&zero), b.unwrap_or(&zero));
-                        let page: Page = std::array::from_fn(|w| word_op(a[w], b[w]));
-                        page.iter().any(|&w| w != 0).then(|| Box::new(page))
-                    }
-                }
-            })
-            .collect();
+        let page: Page = std::array::from_fn(|w| match op {
+            SetOp::Union => a[w] | b[w],
+            SetOp::Intersection => a[w] & b[w],
+            SetOp::Difference => a[w] & !b[w],
+        });
+        page.iter().any(|&w| w != 0).then(|| Box::new(page))
+    }
+
+    /// The set of these pages (page `i` holds revisions `i * PAGE_BITS ..`).
+    pub(crate) fn from_pages(pages: Vec<Option<Box<Page>>>) -> RevisionSet {
         let mut set = RevisionSet { pages, len: 0 };
         set.recount();
         set
@@ -460,6 +461,17 @@ impl Iterator for Descending<'_> {
         self.next = self.set.prev_at_or_below(Revision(current.0 - 1));
         Some(current)
     }
+}
+
+/// A set operation (see `parallel::combine`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SetOp {
+    /// Members of either.
+    Union,
+    /// Members of both.
+    Intersection,
+    /// Members of the first only.
+    Difference,
 }
 
 impl FromIterator<Revision> for RevisionSet {

@@ -5,9 +5,11 @@
 //! A single ancestors, descendants or missing-ancestors sweep is sequential (a
 //! revision depends on everything above it) and stays in [`crate::ancestors`].
 //!
-//! Every kernel takes a [`Parallelism`]: below its `threshold` (revisions or
-//! members), or without a pool of several threads, it runs the sequential version. Results are identical to the sequential functions of [`crate::dagops`]
-//! (the property tests check both thread counts).
+//! These are the one public entry of the operations they split: every kernel takes a
+//! [`Parallelism`] (a value the caller owns) and, below its `threshold` (revisions or
+//! members) or without a pool of several threads, runs the sequential version (in
+//! [`crate::dagops`], crate-private). Results are identical either way (the property
+//! tests check both thread counts).
 
 use std::collections::HashMap;
 use std::convert::Infallible;
@@ -17,9 +19,10 @@ use std::sync::Arc;
 use rayon::prelude::*;
 
 use crate::ancestors::{AncestorsIterator, MissingAncestors};
-use crate::bitset::RevisionSet;
+use crate::bitset::{RevisionSet, SetOp};
 use crate::dagops;
-use crate::graph::{check_revision, Graph, ParentsTable};
+use crate::graph::{check_revision, Graph};
+use crate::parents_table::ParentsTable;
 use crate::revision::{GraphError, Revision};
 
 /// Below this many revisions (or set members) kernels stay sequential: measured on
@@ -164,7 +167,10 @@ pub const SET_ALGEBRA_FACTOR: usize = 64;
 /// How many revisions of work one is-ancestor sweep counts for, against thresholds.
 const PAIR_WEIGHT: usize = 4096;
 
-/// [`dagops::graph_heads`], marking parents from several threads.
+/// The heads of the first `stop` revisions of the table, ignoring `filtered` ones, in
+/// ascending order (the C index's `headrevs(filteredrevs, stop_rev)`): as in C, a
+/// filtered revision with an unfiltered child counts as unfiltered, and an empty range
+/// has the single head `NULL_REVISION`. Parents marked from several threads.
 ///
 /// The C rule that a filtered revision with an unfiltered child counts as unfiltered
 /// is a descending dependency: the parallel pass marks parents of unfiltered
@@ -217,7 +223,10 @@ pub fn graph_heads(
     heads
 }
 
-/// [`dagops::children`], scanning revision ranges on several threads.
+/// Revisions of the table with a parent in `revs`, not `filtered` (the revset
+/// `children()`). With `include_roots`, revisions whose parents are both null count
+/// as children of the null revision (`revlog.children(nullid)`). Revision ranges
+/// scanned on several threads.
 pub fn children(
     table: &ParentsTable,
     revs: &RevisionSet,
@@ -256,7 +265,9 @@ pub fn children(
     RevisionSet::from_words(&found.0)
 }
 
-/// [`dagops::heads`] of a large set: the members less their parents.
+/// The heads of a set: members that are not a parent of another member
+/// (`mercurial.dagop.headrevs`), never the null revision. A large set's members less
+/// their parents, on several threads.
 pub fn heads(
     graph: &(impl Graph + Sync),
     revs: &RevisionSet,
@@ -268,7 +279,8 @@ pub fn heads(
     Ok(revs - &parents(graph, revs, par)?)
 }
 
-/// [`dagops::roots`] of a large set, members tested on several threads.
+/// Members with no parent in the set (the revset `roots()`); a large set's members
+/// tested on several threads.
 pub fn roots(
     graph: &(impl Graph + Sync),
     revs: &RevisionSet,
@@ -284,7 +296,8 @@ pub fn roots(
     })
 }
 
-/// [`dagops::parents`] of a large set, marked on several threads.
+/// The parents of the members, null excluded (the revset `parents(set)`); a large
+/// set's marked on several threads.
 pub fn parents(
     graph: &(impl Graph + Sync),
     revs: &RevisionSet,
@@ -430,16 +443,11 @@ pub fn combine(a: &RevisionSet, b: &RevisionSet, op: SetOp, par: &Parallelism) -
             SetOp::Difference => a - b,
         };
     }
-    par.install(|| a.combine_pages_parallel(b, op))
-}
-
-/// The operation of [`combine`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum SetOp {
-    /// Members of either.
-    Union,
-    /// Members of both.
-    Intersection,
-    /// Members of the first only.
-    Difference,
+    let pages = par.install(|| {
+        (0..a.combined_page_count(b, op))
+            .into_par_iter()
+            .map(|i| a.combined_page(b, op, i))
+            .collect()
+    });
+    RevisionSet::from_pages(pages)
 }

@@ -75,7 +75,7 @@ pub enum GraphError {
         /// The offending parent.
         parent: Revision,
     },
-    /// The computation was stopped by its [`crate::interrupt::Interrupt`] (Ctrl-C, in
+    /// The computation was stopped by its `Interrupt` (Ctrl-C, in
     /// Python): no answer was computed.
     Interrupted,
 }

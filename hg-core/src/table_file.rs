@@ -25,7 +25,7 @@
 use std::fmt;
 use std::io::Read;
 
-use crate::graph::ParentsTable;
+use crate::parents_table::ParentsTable;
 use crate::revision::Revision;
 
 /// The bytes every file starts with.

@@ -4,7 +4,8 @@
 
 use std::sync::LazyLock;
 
-use crate::graph::ParentsTable;
+use crate::bitset::RevisionSet;
+use crate::parents_table::ParentsTable;
 use crate::revision::Revision;
 
 /// The graph of Mercurial's `tests/test-ancestor.py` (children above parents):
@@ -49,6 +50,21 @@ pub static SAMPLE_GRAPH: LazyLock<ParentsTable> = LazyLock::new(|| {
 /// `Revision`s from plain integers.
 pub fn revs(revs: &[i32]) -> Vec<Revision> {
     revs.iter().map(|&r| Revision(r)).collect()
+}
+
+/// A set of revisions given as ints.
+pub fn set(revs: &[i32]) -> RevisionSet {
+    revs.iter().map(|&r| Revision(r)).collect()
+}
+
+/// The members of a set, ascending, as ints.
+pub fn list(set: &RevisionSet) -> Vec<i32> {
+    set.iter().map(|r| r.0).collect()
+}
+
+/// Revisions as ints, in their order.
+pub fn ints(revs: Vec<Revision>) -> Vec<i32> {
+    revs.into_iter().map(|r| r.0).collect()
 }
 
 /// SplitMix64: a tiny, good-enough generator, so tests need no `rand` crate.
@@ -111,28 +127,39 @@ impl Shape {
     };
 }
 
-/// A random DAG of `size` revisions with the given shape.
-pub fn random_dag(rng: &mut Rng, size: usize, shape: Shape) -> ParentsTable {
+/// What decides one revision's parents in a random DAG: whether it starts a new root,
+/// whether its first parent is not the previous revision (a branch), whether it is a
+/// merge, and how far back those parents are (reduced modulo what it can reach).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Draw {
+    /// A new root (ignored draws follow).
+    pub root: bool,
+    /// The first parent is `back[0]` revisions further back than the previous one.
+    pub branch: bool,
+    /// The second parent is `back[1]` revisions further back than the previous one.
+    pub merge: bool,
+    /// Distances back, taken modulo the span a parent may be drawn from.
+    pub back: [u64; 2],
+}
+
+/// The table of the parents `draws` give, revision after revision: the one rule
+/// hg-core's random DAGs follow, whether the draws come from [`Rng`] ([`random_dag`])
+/// or from a property-test strategy (which shrinks them). Branch and merge parents
+/// are at most `reach` revisions back.
+pub fn dag_from_draws(draws: impl IntoIterator<Item = Draw>, reach: u64) -> ParentsTable {
     let mut table = ParentsTable::new();
-    table.reserve(size);
-    for rev in 0..size as u64 {
-        let pick_back = |rng: &mut Rng| -> i32 {
-            let span = rev.min(shape.reach);
-            (rev - 1 - rng.below(span)) as i32
-        };
-        let parents = if rev == 0 || rng.chance(shape.root_rate) {
+    for (rev, draw) in (0u64..).zip(draws) {
+        let parents = if rev == 0 || draw.root {
             [-1, -1]
         } else {
-            let p1 = if rng.chance(shape.branch_rate) {
-                pick_back(rng)
+            let span = rev.min(reach);
+            let back = |distance: u64| (rev - 1 - distance % span) as i32;
+            let p1 = if draw.branch {
+                back(draw.back[0])
             } else {
                 rev as i32 - 1
             };
-            let p2 = if rev > 1 && rng.chance(shape.merge_rate) {
-                pick_back(rng)
-            } else {
-                -1
-            };
+            let p2 = if draw.merge { back(draw.back[1]) } else { -1 };
             if p2 == p1 {
                 [p1, -1]
             } else {
@@ -141,7 +168,30 @@ pub fn random_dag(rng: &mut Rng, size: usize, shape: Shape) -> ParentsTable {
         };
         table
             .push([Revision(parents[0]), Revision(parents[1])])
-            .expect("random parents are below their child");
+            .expect("drawn parents are below their child");
     }
     table
+}
+
+/// A random DAG of `size` revisions with the given shape.
+pub fn random_dag(rng: &mut Rng, size: usize, shape: Shape) -> ParentsTable {
+    let draws = (0..size as u64).map(|rev| {
+        if rev == 0 || rng.chance(shape.root_rate) {
+            return Draw {
+                root: true,
+                ..Draw::default()
+            };
+        }
+        let branch = rng.chance(shape.branch_rate);
+        let back1 = if branch { rng.next_u64() } else { 0 };
+        let merge = rev > 1 && rng.chance(shape.merge_rate);
+        let back2 = if merge { rng.next_u64() } else { 0 };
+        Draw {
+            root: false,
+            branch,
+            merge,
+            back: [back1, back2],
+        }
+    });
+    dag_from_draws(draws, shape.reach)
 }

@@ -8,9 +8,10 @@
 use std::collections::BTreeSet;
 
 use hg_core::ancestors::{AncestorsIterator, LazyAncestors, MissingAncestors};
-use hg_core::dagops;
-use hg_core::graph::{Graph, ParentsTable};
 use hg_core::interrupt::Uninterrupted;
+use hg_core::parallel::{self, Parallelism};
+use hg_core::testing::{dag_from_draws, Draw};
+use hg_core::{common_ancestors, dagops, Graph, ParentsTable};
 use hg_core::{GraphError, Revision, RevisionSet, NULL_REVISION, WORKING_DIRECTORY_REVISION};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
@@ -48,33 +49,15 @@ fn dag_strategy() -> impl Strategy<Value = ParentsTable> {
             2 => (10, 60, 40),
             _ => (25, 80, 60),
         };
-        let mut table = ParentsTable::new();
-        for (i, &(root, branch, merge, back1, back2)) in choices.iter().enumerate() {
-            let i = i as i32;
-            let parents = if i == 0 || (root % 100) < root_pct {
-                [-1, -1]
-            } else {
-                let p1 = if (branch % 100) < branch_pct {
-                    i - 1 - (back1 as i32 % i)
-                } else {
-                    i - 1
-                };
-                let p2 = if (merge % 100) < merge_pct {
-                    i - 1 - (back2 as i32 % i)
-                } else {
-                    -1
-                };
-                if p1 == p2 {
-                    [p1, -1]
-                } else {
-                    [p1, p2]
-                }
-            };
-            table
-                .push([Revision(parents[0]), Revision(parents[1])])
-                .unwrap();
-        }
-        table
+        let draws = choices
+            .iter()
+            .map(|&(root, branch, merge, back1, back2)| Draw {
+                root: root % 100 < root_pct,
+                branch: branch % 100 < branch_pct,
+                merge: merge % 100 < merge_pct,
+                back: [back1.into(), back2.into()],
+            });
+        dag_from_draws(draws, u64::MAX)
     })
 }
 
@@ -280,7 +263,7 @@ fn set_functions_match_oracle() {
             let set_b: BTreeSet<i32> = b.iter().copied().filter(|&r| r >= 0).collect();
 
             prop_assert_eq!(
-                members(&dagops::heads(&table, &to_set(&a)).unwrap()),
+                members(&parallel::heads(&table, &to_set(&a), &Parallelism::sequential()).unwrap()),
                 oracle.heads(&set_a)
             );
 
@@ -289,7 +272,10 @@ fn set_functions_match_oracle() {
                 .copied()
                 .filter(|&r| !oracle.parents[r as usize].iter().any(|p| set_a.contains(p)))
                 .collect();
-            prop_assert_eq!(members(&dagops::roots(&table, &to_set(&a)).unwrap()), roots);
+            prop_assert_eq!(
+                members(&parallel::roots(&table, &to_set(&a), &Parallelism::sequential()).unwrap()),
+                roots
+            );
 
             // `repoview._revealancestors`' walk: b's members reached from a through b.
             let mut through = set_b.clone();
@@ -329,14 +315,26 @@ fn set_functions_match_oracle() {
                 .filter(|&c| oracle.parents[c as usize].iter().any(|p| set_a.contains(p)))
                 .collect();
             prop_assert_eq!(
-                members(&dagops::children(&table, &to_set(&a), false, None)),
+                members(&parallel::children(
+                    &table,
+                    &to_set(&a),
+                    false,
+                    None,
+                    &Parallelism::sequential()
+                )),
                 children
             );
             let graph_roots: BTreeSet<i32> = (0..n)
                 .filter(|&c| oracle.parents[c as usize] == [-1, -1])
                 .collect();
             prop_assert_eq!(
-                members(&dagops::children(&table, &RevisionSet::new(), true, None)),
+                members(&parallel::children(
+                    &table,
+                    &RevisionSet::new(),
+                    true,
+                    None,
+                    &Parallelism::sequential()
+                )),
                 graph_roots
             );
 
@@ -395,7 +393,12 @@ fn set_functions_match_oracle() {
                 expected_heads = vec![-1];
             }
             prop_assert_eq!(
-                ints(dagops::graph_heads(&table, Some(&to_set(&b)), stop)),
+                ints(parallel::graph_heads(
+                    &table,
+                    Some(&to_set(&b)),
+                    stop,
+                    &Parallelism::sequential()
+                )),
                 expected_heads
             );
 
@@ -484,93 +487,6 @@ fn set_functions_match_oracle() {
         .unwrap();
 }
 
-/// `dagop.headrevssubset` line by line, on Python-like sets, logging each effective
-/// change of `heads` (an add of a new member, a remove).
-fn headrevssubset_log(
-    oracle: &Closure,
-    start: i32,
-    stop: &BTreeSet<i32>,
-    filtered: &BTreeSet<i32>,
-    canonical: bool,
-) -> Vec<dagops::HeadsChange> {
-    use dagops::HeadsChange::{Add, Remove};
-    let (mut reachable, mut heads) = (BTreeSet::from([start]), BTreeSet::from([start]));
-    let mut log = Vec::new();
-    for rev in (start + 1..oracle.len()).filter(|r| !filtered.contains(r)) {
-        let [p1, p2] = oracle.parents[rev as usize];
-        let parents = if canonical && p1 == -1 {
-            [p2, p1]
-        } else {
-            [p1, p2]
-        };
-        for prev in parents {
-            if reachable.contains(&prev) {
-                if !stop.contains(&rev) {
-                    reachable.insert(rev);
-                }
-                if heads.insert(rev) {
-                    log.push(Add(Revision(rev)));
-                }
-            }
-            if heads.contains(&prev) && !stop.contains(&prev) {
-                heads.remove(&prev);
-                log.push(Remove(Revision(prev)));
-            }
-        }
-    }
-    log
-}
-
-#[test]
-fn heads_subset_changes_match_mercurial_walk() {
-    runner(2000)
-        .run(
-            &dag_and_revs(),
-            |(table, stop, filtered, start, canonical)| {
-                let oracle = Closure::new(&table);
-                let start = start.min(oracle.len() - 1);
-                let stop_set: BTreeSet<i32> = stop.iter().copied().collect();
-                // Filtered revisions above `start` only: the walk never sees the others.
-                let filtered: BTreeSet<i32> = filtered.into_iter().filter(|&r| r > start).collect();
-                let changes = dagops::heads_subset_changes(
-                    &table,
-                    Revision(start),
-                    &revs(&stop),
-                    Some(&to_set(&ints_of(&filtered))),
-                    canonical,
-                )
-                .unwrap();
-                prop_assert_eq!(
-                    &changes,
-                    &headrevssubset_log(&oracle, start, &stop_set, &filtered, canonical)
-                );
-                // Without stops or filtering, the replayed set is what its name says: the
-                // heads of the descendants of `start` (all revisions from null; null alone
-                // when nothing descends).
-                let changes =
-                    dagops::heads_subset_changes(&table, Revision(start), &[], None, canonical)
-                        .unwrap();
-                let mut replayed = BTreeSet::from([start]);
-                for change in changes {
-                    match change {
-                        dagops::HeadsChange::Add(r) => prop_assert!(replayed.insert(r.0)),
-                        dagops::HeadsChange::Remove(r) => prop_assert!(replayed.remove(&r.0)),
-                    }
-                }
-                let descendants: BTreeSet<i32> = (0..oracle.len())
-                    .filter(|&r| start == -1 || oracle.ancestors[r as usize].contains(&start))
-                    .collect();
-                let expected = match oracle.heads(&descendants) {
-                    heads if heads.is_empty() => BTreeSet::from([start]),
-                    heads => heads,
-                };
-                prop_assert_eq!(replayed, expected);
-                Ok(())
-            },
-        )
-        .unwrap();
-}
-
 #[test]
 fn common_ancestors_match_oracle() {
     // Inputs of every width, including the 64-input mark where Mercurial 7.2.4's Rust
@@ -592,7 +508,8 @@ fn common_ancestors_match_oracle() {
             }
             let heads = oracle.heads(&common.unwrap_or_default());
             let got = ints(
-                dagops::common_ancestors_heads(&table, &revs(&inputs), &Uninterrupted).unwrap(),
+                common_ancestors::common_ancestors_heads(&table, &revs(&inputs), &Uninterrupted)
+                    .unwrap(),
             );
             let mut expected: Vec<i32> = heads.iter().copied().collect();
             expected.reverse();
@@ -602,7 +519,8 @@ fn common_ancestors_match_oracle() {
             // heads that is not symmetric in ties), so its oracle is Mercurial itself:
             // tests/test_differential.py. Here: a subset of the heads, one if one.
             let deepest: BTreeSet<i32> = ints(
-                dagops::deepest_common_ancestors(&table, &revs(&inputs), &Uninterrupted).unwrap(),
+                common_ancestors::deepest_common_ancestors(&table, &revs(&inputs), &Uninterrupted)
+                    .unwrap(),
             )
             .into_iter()
             .collect();
@@ -613,11 +531,13 @@ fn common_ancestors_match_oracle() {
 
             let mut with_null = revs(&inputs);
             with_null.push(NULL_REVISION);
-            prop_assert!(
-                dagops::common_ancestors_heads(&table, &with_null, &Uninterrupted)
-                    .unwrap()
-                    .is_empty()
-            );
+            prop_assert!(common_ancestors::common_ancestors_heads(
+                &table,
+                &with_null,
+                &Uninterrupted
+            )
+            .unwrap()
+            .is_empty());
             Ok(())
         })
         .unwrap();
@@ -716,16 +636,16 @@ fn corrupt_graphs_and_bad_input_give_errors_never_panics() {
                     let _ = missing.remove_ancestors_from(&mut set);
                     let _ = missing.bases_heads();
                 }
-                let _ = dagops::common_ancestors_heads(&g, &ra, &Uninterrupted);
-                let _ = dagops::deepest_common_ancestors(&g, &rb, &Uninterrupted);
+                let _ = common_ancestors::common_ancestors_heads(&g, &ra, &Uninterrupted);
+                let _ = common_ancestors::deepest_common_ancestors(&g, &rb, &Uninterrupted);
                 let _ = dagops::reachable_roots(&g, Revision(stoprev), &ra, &rb, true);
                 // Sets hold only small revisions: a set holding 0x7fffffff is legal but
                 // spans half a million pages, which would only slow this test down.
                 let small = |v: &[Revision]| -> RevisionSet {
                     v.iter().copied().filter(|r| r.0 < 1000).collect()
                 };
-                let _ = dagops::heads(&g, &small(&ra));
-                let _ = dagops::roots(&g, &small(&rb));
+                let _ = parallel::heads(&g, &small(&ra), &Parallelism::sequential());
+                let _ = parallel::roots(&g, &small(&rb), &Parallelism::sequential());
                 for (&x, &y) in ra.iter().zip(&rb) {
                     let _ = dagops::is_ancestor(&g, x, y);
                 }
@@ -749,7 +669,7 @@ fn every_error_is_reachable() {
     );
     let out_of_range = RawGraph(vec![[-1, -1], [7, -1]]);
     assert_eq!(
-        dagops::common_ancestors_heads(&out_of_range, &revs(&[1, 0]), &Uninterrupted),
+        common_ancestors::common_ancestors_heads(&out_of_range, &revs(&[1, 0]), &Uninterrupted),
         Err(GraphError::ParentNotBelowChild {
             rev: Revision(1),
             parent: Revision(7)
@@ -779,7 +699,7 @@ fn every_error_is_reachable() {
 
 #[test]
 fn parallel_kernels_equal_sequential_at_both_thread_counts() {
-    use hg_core::parallel::{self, Parallelism, SetOp};
+    use hg_core::bitset::SetOp;
     runner(600)
         .run(&dag_and_revs(), |(table, a, b, stop, _)| {
             let (set_a, set_b) = (to_set(&a), to_set(&b));
@@ -791,25 +711,36 @@ fn parallel_kernels_equal_sequential_at_both_thread_counts() {
                 let par = &Parallelism::with_threads(threads, 0).unwrap();
                 prop_assert_eq!(
                     parallel::graph_heads(&table, Some(&filtered), stop, par),
-                    dagops::graph_heads(&table, Some(&filtered), stop)
+                    parallel::graph_heads(
+                        &table,
+                        Some(&filtered),
+                        stop,
+                        &Parallelism::sequential()
+                    )
                 );
                 prop_assert_eq!(
                     parallel::graph_heads(&table, None, table.len(), par),
-                    dagops::graph_heads(&table, None, table.len())
+                    parallel::graph_heads(&table, None, table.len(), &Parallelism::sequential())
                 );
                 for include_roots in [false, true] {
                     prop_assert_eq!(
                         parallel::children(&table, &set_a, include_roots, Some(&filtered), par),
-                        dagops::children(&table, &set_a, include_roots, Some(&filtered))
+                        parallel::children(
+                            &table,
+                            &set_a,
+                            include_roots,
+                            Some(&filtered),
+                            &Parallelism::sequential()
+                        )
                     );
                 }
                 prop_assert_eq!(
                     parallel::heads(&table, &set_a, par).unwrap(),
-                    dagops::heads(&table, &set_a).unwrap()
+                    parallel::heads(&table, &set_a, &Parallelism::sequential()).unwrap()
                 );
                 prop_assert_eq!(
                     parallel::roots(&table, &set_a, par).unwrap(),
-                    dagops::roots(&table, &set_a).unwrap()
+                    parallel::roots(&table, &set_a, &Parallelism::sequential()).unwrap()
                 );
                 let parents: BTreeSet<i32> = a
                     .iter()
@@ -877,7 +808,7 @@ fn parallel_kernels_equal_sequential_at_both_thread_counts() {
 
 #[test]
 fn parallel_set_algebra_on_large_sets() {
-    use hg_core::parallel::{self, Parallelism, SetOp};
+    use hg_core::bitset::SetOp;
     let mut rng = hg_core::testing::Rng::new(7);
     let a: RevisionSet = (0..200_000)
         .filter(|_| rng.chance(0.3))
@@ -999,8 +930,12 @@ fn reach_index_matches_oracle_built_extended_and_cut() {
                         oracle.heads(&common.unwrap()).into_iter().collect();
                     expected.reverse();
                     let got = ints(
-                        dagops::common_ancestors_heads(&regrown, &revs(inputs), &Uninterrupted)
-                            .unwrap(),
+                        common_ancestors::common_ancestors_heads(
+                            &regrown,
+                            &revs(inputs),
+                            &Uninterrupted,
+                        )
+                        .unwrap(),
                     );
                     prop_assert_eq!(got, expected);
                 }
