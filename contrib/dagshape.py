@@ -195,3 +195,24 @@ def synthetic_parents(size, seed, branchiness=0.7, merge_rate=0.97):
     # The last piece may overshoot; cutting it leaves a valid DAG.
     del parents[size:]
     return parents
+
+
+def random_dag(rng, size, root_rate=0.05, merge_rate=0.3, branch_rate=0.4):
+    """Return a DAG shape of ``size`` revisions with little structure, for tests:
+    several roots, merges, many heads, parents anywhere below.
+
+    Each revision after the first is a new root with probability
+    ``root_rate``; else its first parent is the revision just below it, or with
+    probability ``branch_rate`` any revision below (a branch); it has a
+    second parent, any revision below, with probability ``merge_rate``. All
+    randomness comes from ``rng`` (a ``random.Random``).
+    """
+    parents = []
+    for rev in range(size):
+        if rev == 0 or rng.random() < root_rate:
+            parents.append((NULLREV, NULLREV))
+            continue
+        p1 = rev - 1 if rng.random() > branch_rate else rng.randrange(rev)
+        p2 = rng.randrange(rev) if rng.random() < merge_rate else NULLREV
+        parents.append(normalise(p1, p2))
+    return parents

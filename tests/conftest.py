@@ -55,6 +55,8 @@ REVSETS = [
 ]
 
 sys.path.insert(0, CONTRIB)
+# The tests' random DAGs: (p1, p2) pairs, several roots, merges, many heads.
+from dagshape import random_dag  # noqa: E402,F401
 # The extension as a package (`oxidag`), so that its modules and tests share one
 # `oxidag._native` (a native module is initialised once per process).
 sys.path.insert(0, os.path.dirname(EXTENSION))
@@ -76,19 +78,6 @@ def seed():
     value = int(os.environ.get("OXIDAG_SEED", random.randrange(1 << 32)))
     print("OXIDAG_SEED=%d" % value)
     return value
-
-
-def random_dag(rng, size, root_rate=0.05, merge_rate=0.3, branch_rate=0.4):
-    """(p1, p2) pairs: several roots, merges, many heads."""
-    parents = []
-    for rev in range(size):
-        if rev == 0 or rng.random() < root_rate:
-            parents.append((-1, -1))
-            continue
-        p1 = rev - 1 if rng.random() > branch_rate else rng.randrange(rev)
-        p2 = rng.randrange(rev) if rng.random() < merge_rate else -1
-        parents.append((p1, -1 if p2 == p1 else p2))
-    return parents
 
 
 def hg(*args, cwd=None, check=True, extension=True, config=(), env=None):

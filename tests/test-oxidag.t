@@ -15,6 +15,7 @@ Every query is also run without the extension: the outputs must be identical.
   mode: auto
   threads: \d+ (re)
   parallel threshold: 65536
+  smartset contract: holds (checked with 6.9.5 7.0.3 7.1.2 7.2.4)
   capsule: ready (ABI 3)
   hooks: 30 active
     revlog.ancestors

@@ -6,6 +6,7 @@ back from disk, not what the generator believes it wrote.
 """
 
 import os
+import random
 import subprocess
 import sys
 
@@ -208,6 +209,21 @@ def test_synthetic_parameters():
         dagshape.synthetic_parents(10, 0, branchiness=1.5)
     with pytest.raises(ValueError, match="merge_rate"):
         dagshape.synthetic_parents(10, 0, merge_rate=-0.1)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_random_dag(seed):
+    # The tests' random DAGs: valid, with several roots, merges and many heads.
+    parents = dagshape.random_dag(random.Random(seed), 300)
+    assert len(parents) == 300
+    for rev, (p1, p2) in enumerate(parents):
+        assert -1 <= p1 < rev and -1 <= p2 < rev
+        assert dagshape.normalise(p1, p2) == (p1, p2)
+    merges, roots, heads = shape_stats(parents)
+    assert merges >= 50 and roots >= 5 and heads >= 50
+    assert dagshape.random_dag(random.Random(seed), 300, root_rate=0, merge_rate=0, branch_rate=0) == [
+        (rev - 1, -1) for rev in range(300)
+    ]
 
 
 def test_git_master_shape():

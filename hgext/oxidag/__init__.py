@@ -35,9 +35,14 @@ repository grows; after a strip of the revisions it was computed on, it raises
 ``RuntimeError`` rather than answer for a graph that is gone (also the next item
 of an iteration under way). Long native work stops on Ctrl-C.
 
+Revsets rely on internals of Mercurial's smartsets that no API promises; they
+are checked when the extension loads, and on a Mercurial that lacks one,
+revsets are answered by Mercurial's own code (the other native answers stay).
+
 ``hg debugoxidag`` shows which backend runs (pyo3, cpython, or the Python
-fallback), why, and which hooks are active; ``--debug`` output says so when
-the native module is missing.
+fallback), why, whether the smartset internals are there, and which hooks are
+active; ``--debug`` output says so when the native module is missing or the
+smartset internals are not there.
 
 Configuration (the ``[oxidag]`` section of the user and system configuration,
 or ``--config``; also :hg:`help config.oxidag`):
@@ -157,7 +162,11 @@ def extsetup(ui):
         # which then costs ~0.4% of a short command (`hg id`).
         atexit.register(native._native.setwarning, None)
         dagcache.enabled = _booloption(ui, b'dag-cache')
-        _hooks[:] = hooks.install()
+        gaps = compat.smartsetgaps()
+        if gaps:
+            ui.debug(b"oxidag: Mercurial's smartset lacks %s; revsets use Mercurial's own code\n"
+                     % ', '.join(gaps).encode('ascii'))
+        _hooks[:] = hooks.install(nativerevsets=not gaps)
     if native._native is None and mode == b'auto':
         # Only an unexpected fallback is worth a line: Mercurial's own test suite
         # runs commands with --debug and captures their output.
@@ -225,6 +234,12 @@ def debugoxidag(ui, repo=None, **opts):
         ui.write(b'threads: %d\n' % native._native.threads())
         ui.write(b'parallel threshold: %d\n' % native._native.threshold())
     ui.write(b'mercurial: %s\n' % util.version())
+    gaps = compat.smartsetgaps()
+    if gaps:
+        contract = b"lacks %s (revsets use Mercurial's own code)" % ', '.join(gaps).encode('ascii')
+    else:
+        contract = b'holds (checked with %s)' % ' '.join(compat.SMARTSET_CHECKED_WITH).encode('ascii')
+    ui.write(b'smartset contract: %s\n' % contract)
     if native._native is not None:
         status, abi = native._native.capsulestatus()
         ui.write(b'capsule: %s%s\n' % (status.encode('ascii'), b' (ABI %d)' % abi if abi else b''))

@@ -54,6 +54,10 @@ _WRAPPED = [
     (revlog.revlog, 'isancestorrev', wrappers, 'isancestorrev'),
     (revlog.revlog, 'reachableroots', wrappers, 'reachableroots'),
     (revlog.revlog, 'strip', wrappers, 'strip'),
+]
+
+# The revset walkers, answered with native smartsets.
+_WALKERS = [
     (revset_walkers, 'revancestors', wrappers, 'revancestors'),
     (revset_walkers, 'revdescendants', wrappers, 'revdescendants'),
 ]
@@ -90,12 +94,19 @@ def _name(container, attribute):
     return b'%s.%s' % (compat.modulename(container).encode('ascii'), attribute.encode('ascii'))
 
 
-def install():
-    """Attach every hook; returns their names for `hg debugoxidag`."""
+def _installwhenloaded(table):
     names = []
-    for container, attribute, module, function in _WRAPPED:
+    for container, attribute, module, function in table:
         compat.whenloaded(container, functools.partial(_wrap, attribute=attribute, module=module, function=function))
         names.append(_name(container, attribute))
+    return names
+
+
+def _installsmartsets():
+    """The hooks that answer with native smartsets or read Mercurial's (see
+    `compat.SMARTSET_CONTRACT`): the revset walkers and predicates, `x::y`, set
+    algebra, and the hidden revisions' walk (it reads the filter Mercurial built)."""
+    names = _installwhenloaded(_WALKERS)
     compat.load_revset_predicates()
     for name in _PREDICATES:
         _replacepredicate(name)
@@ -113,6 +124,16 @@ def install():
         names.append(b'smartset.%s.%s' % (container.__name__.encode('ascii'), attribute.encode('ascii')))
     _wrap(repoview, '_revealancestors', hidden, 'revealancestors')
     names.append(b'repoview._revealancestors')
+    return names
+
+
+def install(nativerevsets=True):
+    """Attach every hook; returns their names for `hg debugoxidag`. Without
+    `nativerevsets` (Mercurial's smartsets lack what `compat.SMARTSET_CONTRACT`
+    names), none of `_installsmartsets()`: Mercurial's code answers revsets."""
+    names = _installwhenloaded(_WRAPPED)
+    if nativerevsets:
+        names += _installsmartsets()
     # The obsolescence sets are computed through this table, filled at import.
     for name, function in ((b'obsolete', 'obsoleteset'), (b'orphan', 'orphanset')):
         _replacecachefunc(name, function)
