@@ -72,11 +72,13 @@ macro_rules! plain_results {
     };
 }
 
-/// The table of module functions: `$expand!` receives it (see the module docs).
+/// The table of module functions (see the module docs). `$expand!` receives each
+/// entry as `function NAME [DOCS] (ARG: KIND = DEFAULT, ...) TARGET` or `varargs
+/// NAME [DOCS] TARGET`, then `register NAME...`.
 #[macro_export]
 macro_rules! native_functions {
     ($expand:ident) => {
-        $expand! {
+        $crate::native_functions! { @each $expand
             functions {
                 /// Heads of a set of revisions (`dagop.headrevs`), as a native set.
                 fn headrevs(index: Index, revs: Revs) = headrevs;
@@ -181,6 +183,20 @@ macro_rules! native_functions {
                 fn ancestors = ancestors;
             }
         }
+    };
+    // The table's grammar, read here only: each entry reaches `$expand!` on its own.
+    (@each $expand:ident
+        functions {
+            $( $(#[doc = $doc:literal])*
+               fn $name:ident ( $( $arg:ident : $kind:ident $(= $default:tt)? ),* ) = $target:ident ; )*
+        }
+        varargs {
+            $( $(#[doc = $vdoc:literal])* fn $vname:ident = $vtarget:ident ; )*
+        }
+    ) => {
+        $( $expand!(function $name [$($doc)*] ($($arg : $kind $(= $default)?),*) $target); )*
+        $( $expand!(varargs $vname [$($vdoc)*] $vtarget); )*
+        $expand!(register $($name)* $($vname)*);
     };
 }
 

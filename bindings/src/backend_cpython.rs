@@ -215,46 +215,45 @@ use crate::cpython_shims::{
     add, index_and_revs, python_function, python_literal, set_class_doc, text_signature,
 };
 
-macro_rules! cpython_functions {
-    (
-        functions {
-            $( $(#[doc = $doc:literal])*
-               fn $name:ident ( $( $arg:ident : $kind:ident $(= $default:tt)? ),* ) = $target:ident ; )*
+/// One entry of the function table (see [`crate::native_functions!`]) as a function
+/// adding it to the module, and the function adding them all.
+macro_rules! cpython_function {
+    (function $name:ident [$($doc:literal)*] ($($arg:ident : $kind:ident $(= $default:tt)?),*) $target:ident) => {
+        fn $name(py: Python<'_>, m: &PyModule, all: &mut Vec<&'static str>) -> PyResult<()> {
+            let doc = concat!(
+                stringify!($name), text_signature!($($arg $(= $default)?),*), "\n--\n\n",
+                $($doc, "\n",)*
+            );
+            let function = python_function!(py, $name, doc, |args, kwargs| |py: Python<'_>| {
+                cpython::py_argparse!(py, Some(stringify!($name)), &args, kwargs.as_ref(),
+                    ($($arg: crate::arg_type!($kind) $(= $default)?),*) {
+                        // Optional parameters are extracted by inference: typed here.
+                        $( let $arg: crate::arg_type!($kind) = $arg; )*
+                        api::$target(py, $($arg),*)?.to_python(py)
+                    })
+            });
+            add(py, m, all, stringify!($name), function)
         }
-        varargs {
-            $( $(#[doc = $vdoc:literal])* fn $vname:ident = $vtarget:ident ; )*
+    };
+    (varargs $name:ident [$($doc:literal)*] $target:ident) => {
+        fn $name(py: Python<'_>, m: &PyModule, all: &mut Vec<&'static str>) -> PyResult<()> {
+            let doc = concat!(stringify!($name), "(index, *revs)\n--\n\n", $($doc, "\n",)*);
+            let function = python_function!(py, $name, doc, |args, kwargs| |py: Python<'_>| {
+                let (index, revs) = index_and_revs(py, stringify!($name), &args, kwargs.as_ref())?;
+                api::$target(py, index, revs)?.to_python(py)
+            });
+            add(py, m, all, stringify!($name), function)
         }
-    ) => {
+    };
+    (register $($name:ident)*) => {
         fn add_functions(py: Python<'_>, m: &PyModule, all: &mut Vec<&'static str>) -> PyResult<()> {
-            $(
-                let doc = concat!(
-                    stringify!($name), text_signature!($($arg $(= $default)?),*), "\n--\n\n",
-                    $($doc, "\n",)*
-                );
-                let function = python_function!(py, $name, doc, |args, kwargs| |py: Python<'_>| {
-                    cpython::py_argparse!(py, Some(stringify!($name)), &args, kwargs.as_ref(),
-                        ($($arg: crate::arg_type!($kind) $(= $default)?),*) {
-                            // Optional parameters are extracted by inference: typed here.
-                            $( let $arg: crate::arg_type!($kind) = $arg; )*
-                            api::$target(py, $($arg),*)?.to_python(py)
-                        })
-                });
-                add(py, m, all, stringify!($name), function)?;
-            )*
-            $(
-                let doc = concat!(stringify!($vname), "(index, *revs)\n--\n\n", $($vdoc, "\n",)*);
-                let function = python_function!(py, $vname, doc, |args, kwargs| |py: Python<'_>| {
-                    let (index, revs) = index_and_revs(py, stringify!($vname), &args, kwargs.as_ref())?;
-                    api::$vtarget(py, index, revs)?.to_python(py)
-                });
-                add(py, m, all, stringify!($vname), function)?;
-            )*
+            $( $name(py, m, all)?; )*
             Ok(())
         }
     };
 }
 
-crate::native_functions!(cpython_functions);
+crate::native_functions!(cpython_function);
 
 // --- the classes ----------------------------------------------------------------
 

@@ -196,42 +196,35 @@ impl ToPython for ReplayedSet {
 
 // --- the functions --------------------------------------------------------------
 
-macro_rules! pyo3_functions {
-    (
-        functions {
-            $( $(#[doc = $doc:literal])*
-               fn $name:ident ( $( $arg:ident : $kind:ident $(= $default:tt)? ),* ) = $target:ident ; )*
+/// One entry of the function table (see [`crate::native_functions!`]) as a PyO3
+/// function, and their registration.
+macro_rules! pyo3_function {
+    (function $name:ident [$($doc:literal)*] ($($arg:ident : $kind:ident $(= $default:tt)?),*) $target:ident) => {
+        $(#[doc = $doc])*
+        #[pyfunction]
+        #[pyo3(signature = ($($arg $(= $default)?),*))]
+        #[allow(clippy::too_many_arguments)] // as many as the Python function has
+        fn $name(py: Python<'_>, $($arg: crate::arg_type!($kind)),*) -> PyResult<Py<PyAny>> {
+            api::$target(py, $($arg),*)?.to_python(py)
         }
-        varargs {
-            $( $(#[doc = $vdoc:literal])* fn $vname:ident = $vtarget:ident ; )*
+    };
+    (varargs $name:ident [$($doc:literal)*] $target:ident) => {
+        $(#[doc = $doc])*
+        #[pyfunction]
+        #[pyo3(signature = (index, *revs))]
+        fn $name(py: Python<'_>, index: Py<PyAny>, revs: &Bound<'_, PyTuple>) -> PyResult<Py<PyAny>> {
+            api::$target(py, index, revs.extract::<Vec<i64>>()?)?.to_python(py)
         }
-    ) => {
-        $(
-            $(#[doc = $doc])*
-            #[pyfunction]
-            #[pyo3(signature = ($($arg $(= $default)?),*))]
-            #[allow(clippy::too_many_arguments)] // as many as the Python function has
-            fn $name(py: Python<'_>, $($arg: crate::arg_type!($kind)),*) -> PyResult<Py<PyAny>> {
-                api::$target(py, $($arg),*)?.to_python(py)
-            }
-        )*
-        $(
-            $(#[doc = $vdoc])*
-            #[pyfunction]
-            #[pyo3(signature = (index, *revs))]
-            fn $vname(py: Python<'_>, index: Py<PyAny>, revs: &Bound<'_, PyTuple>) -> PyResult<Py<PyAny>> {
-                api::$vtarget(py, index, revs.extract::<Vec<i64>>()?)?.to_python(py)
-            }
-        )*
+    };
+    (register $($name:ident)*) => {
         fn add_functions(m: &Bound<'_, PyModule>) -> PyResult<()> {
             $( m.add_function(wrap_pyfunction!($name, m)?)?; )*
-            $( m.add_function(wrap_pyfunction!($vname, m)?)?; )*
             Ok(())
         }
     };
 }
 
-crate::native_functions!(pyo3_functions);
+crate::native_functions!(pyo3_function);
 
 // --- the classes ----------------------------------------------------------------
 
