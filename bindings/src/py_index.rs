@@ -38,7 +38,7 @@ impl<H: Host> PyIndex<'_, H> {
         H::address(self.obj) as *mut c_void
     }
 
-    /// `index[rev]`, and the positions of its parents: `(p1, p2)` pairs or entries.
+    /// `index[rev]` and its length (2: a `(p1, p2)` pair; more: an index entry).
     fn entry(&self, rev: i32) -> Result<(Obj, usize), PyErr> {
         let entry = self.h.item_of(self.obj, rev.into())?;
         let len = self.h.len_of(&entry)?;
