@@ -18,10 +18,12 @@ $(VENV)/.installed: tests/requirements.txt
 
 venv: $(VENV)/.installed
 
-# The native module in place, for `[extensions] oxidag = $(CURDIR)/hgext/oxidag`.
+# The native module in place, for `[extensions] oxidag = $(CURDIR)/hgext/oxidag`: a
+# new file renamed over the old, so that a process with the old one mapped (a chg
+# server, a test run) keeps reading it instead of faulting on a rewritten one.
 build: venv
 	cargo build --release -p oxidag-bindings --features $(BACKEND)
-	cp target/release/lib_native.so $(NATIVE)
+	cp target/release/lib_native.so $(NATIVE).new && mv -f $(NATIVE).new $(NATIVE)
 	@$(PYTHON) -c "import sys; sys.path.insert(0, 'hgext/oxidag'); import _native; print('built _native with', _native.BACKEND)"
 
 demo: build
