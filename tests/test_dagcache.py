@@ -243,8 +243,9 @@ def test_the_file_lives_in_mercurials_cache_directory(repo, tmp_path, native):
 def test_small_walks_leave_the_table_unloaded(tmp_path, native):
     """On a large changelog, a walk over a small share of it (graph drawing of the
     last revisions, `x::y` near tip, is-ancestor of close revisions) is Mercurial's
-    C until the table is loaded: no file is written, answers are Mercurial's; a
-    large walk loads it (and writes the file)."""
+    C until the table is loaded, as is a common-ancestor question: no file is
+    written, answers are Mercurial's; a large walk loads it (and writes the file),
+    as do common-ancestor questions once C has spent on them what loading costs."""
     from oxidag import native as extension_native
 
     size = extension_native.SMALL_REVLOG + 4000
@@ -257,6 +258,10 @@ def test_small_walks_leave_the_table_unloaded(tmp_path, native):
         # Ancestors read from the top (hg log -f -l 10): Mercurial's first revisions.
         ["log", "-l", "10", "-r", "reverse(::tip)", "-T", "{rev}\n"],
         ["log", "-r", "last(ancestors(%d), 5)" % (tip - 3), "-T", "{rev}\n"],
+        # One common-ancestor question: C walks as fast as the native code would
+        # without the reachability index, so loading the table would only cost.
+        ["log", "-r", "ancestor(tip, %d)" % (size // 2), "-T", "{rev}\n"],
+        ["debugancestor", str(tip), str(size // 3)],
     ]
     for args in small:
         assert hg(*args, cwd=repo).stdout == hg(*args, cwd=repo, extension=False).stdout
@@ -269,4 +274,11 @@ def test_small_walks_leave_the_table_unloaded(tmp_path, native):
     os.remove(repo / CACHE)
     large = ["log", "-r", "%d::tip" % (tip // 2), "-T", "{rev}\n"]
     assert hg(*large, cwd=repo).stdout == hg(*large, cwd=repo, extension=False).stdout
+    assert state(repo) == "valid, %d revisions" % size
+    os.remove(repo / CACHE)
+    # Many common-ancestor questions in one process: once C's walks have cost what
+    # loading does, the table is loaded (and the file written) and native answers.
+    many = " + ".join("ancestor(tip, %d)" % r for r in range(100, size, size // 150))
+    expected = hg("log", "-r", many, "-T", "{rev}\n", cwd=repo, extension=False).stdout
+    assert hg("log", "-r", many, "-T", "{rev}\n", cwd=repo).stdout == expected
     assert state(repo) == "valid, %d revisions" % size

@@ -65,6 +65,7 @@ def recordsource(orig, self, opener, *args, **kwargs):
             st.st_dev,
         )
         self._oxidag_ondisk = st.st_size // ENTRY_SIZE
+        self._oxidag_table = native.TableState()
 
 
 def _eligible(cl, st):

@@ -195,6 +195,12 @@ def reachableroots(orig, repo, roots, heads, includepath=False):
     cl = repo.changelog
     if not roots or not native.serves(cl.index) or not hasattr(cl.index, 'reachableroots2'):
         return orig(repo, roots, heads, includepath)
+    if not native.worthloading(cl, 0) and not runslazily(roots) and not runslazily(heads):
+        # Decided before converting: graph drawing asks this of the same displayed
+        # revisions once per missing parent, and C answers most of those.
+        span = max(heads, default=0) - (roots.min() if hasattr(roots, 'min') else min(roots))
+        if not native.worthloading(cl, span):
+            return orig(repo, roots, heads, includepath)
     rootset, headset = tonative(repo, roots), tonative(repo, heads)
     if rootset is None or headset is None:
         return orig(repo, roots, heads, includepath)

@@ -201,9 +201,14 @@ def commonancestorsheads_revs(orig, self, *revs):
     first null, and gives up beyond 24 distinct revisions; a pure-Python index has no
     such method. The Python reads parents through the repoview, which refuses hidden
     revisions: those go to Mercurial."""
-    if not _serves(self) or _unusual(self, revs, hidden=True):
+    if not native.serves(self.index) or _unusual(self, revs, hidden=True):
         return orig(self, *revs)
     if hasattr(self.index, 'commonancestorsheads'):
+        if not native.worthloading(self):
+            # C's walk is as fast as the native one without the table (the
+            # reachability index, built once many walks have been done, is not).
+            return native.leftto_c(self, orig, self, *revs)
+        _serves(self)
         distinct = set()
         for rev in revs:
             if rev == nullrev:
@@ -215,15 +220,19 @@ def commonancestorsheads_revs(orig, self, *revs):
             return native._native.commonancestorsheads(self.index, *revs)
     if nullrev in revs:
         return set()
-    if _unusual(self, revs):
+    if _unusual(self, revs) or not _serves(self):
         return orig(self, *revs)
     # Mercurial's Python fills its set in this same descending order.
     return set(native._native.commonancestorsheads(self.index, *revs))
 
 
 def ancestor(orig, self, a, b):
-    if not _serves(self):
+    if not native.serves(self.index):
         return orig(self, a, b)
+    if not native.worthloading(self):
+        # As for commonancestorsheads: C is as fast until the table pays.
+        return native.leftto_c(self, orig, self, a, b)
+    _serves(self)
     a, b = self.rev(a), self.rev(b)
     ancs = native._native.ancestors(self.index, a, b)
     if ancs:
@@ -234,10 +243,12 @@ def ancestor(orig, self, a, b):
 
 def isancestorrev(orig, self, a, b):
     # Mercurial answers through reachableroots: the C index ignores the repoview, the
-    # pure-Python walk reads parents through it (and refuses hidden revisions).
+    # pure-Python walk reads parents through it (and refuses hidden revisions). Its
+    # C walk is as fast as the native one without the reachability index: until
+    # the table pays, C answers (through the reachableroots wrapper, which counts).
     c_index = hasattr(self.index, 'reachableroots2')
     if (
-        not native.worthloading(self, b - a)
+        not native.worthloading(self, None if c_index else b - a)
         or not _serves(self)
         or _unusual(self, (a, b), hidden=c_index)
     ):
@@ -248,15 +259,17 @@ def isancestorrev(orig, self, a, b):
 def reachableroots(orig, self, minroot, heads, roots, includepath=False):
     # The native answer is the C index's (reachableroots2), in its order; pure-Python
     # Mercurial answers differently for heads below minroot, so it keeps its own.
+    # C walks as fast as the native code without the reachability index: it answers
+    # until the table pays (is-ancestor tests, graph drawing; `x::y` as a revset
+    # goes native by its span, in revsets.reachableroots).
     if not native.serves(self.index) or not hasattr(self.index, 'reachableroots2'):
         return orig(self, minroot, heads, roots, includepath=includepath)
     heads = list(heads)
-    span = max(heads, default=minroot) - minroot
-    if (
-        _unusual(self, heads, hidden=True)
-        or not native.worthloading(self, span)
-        or not _serves(self)
-    ):
+    if _unusual(self, heads, hidden=True):
+        return orig(self, minroot, heads, roots, includepath=includepath)
+    if not native.worthloading(self):
+        return native.leftto_c(self, orig, self, minroot, heads, roots, includepath=includepath)
+    if not _serves(self):
         return orig(self, minroot, heads, roots, includepath=includepath)
     return native._native.reachableroots(self.index, minroot, heads, list(roots), includepath)
 
