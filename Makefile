@@ -7,7 +7,7 @@ PYTHON  := $(VENV)/bin/python
 HG      := $(VENV)/bin/hg
 NATIVE  := hgext/oxidag/_native.so
 
-.PHONY: all venv build demo test test-install test-rust-hg test-hg-releases test-pythons test-rust test-python test-backend test-older-hg test-soak lint bench clean bench-hg bench-hg-quick bench-commands bench-parallel
+.PHONY: all venv build demo test test-install test-rust-hg test-hg-releases test-pythons test-rust test-python test-backend test-older-hg test-soak lint bench clean bench-hg bench-hg-quick bench-commands bench-instructions bench-parallel
 
 all: build
 
@@ -134,6 +134,12 @@ bench-hg-quick:
 bench-commands:
 	contrib/bench/setup-peers
 	$(BENCH_PY) contrib/bench/commands
+
+# The instructions (cachegrind) of the commands where oxidag has little to do, with
+# and without it: what timing cannot separate from noise (~35 minutes).
+bench-instructions:
+	contrib/bench/setup-peers
+	$(BENCH_PY) contrib/bench/commands --instructions
 
 # Mercurial 7.2.4's own test suite with oxidag enabled (tests/hg-suite/run: builds each
 # backend into .tmp/hg-suite/, never touches $(NATIVE); .err files and logs under

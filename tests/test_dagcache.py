@@ -245,7 +245,7 @@ def test_small_walks_leave_the_table_unloaded(tmp_path, native):
     last revisions, `x::y` near tip, is-ancestor of close revisions) is Mercurial's
     C until the table is loaded, as is a common-ancestor question: no file is
     written, answers are Mercurial's; a large walk loads it (and writes the file),
-    as do common-ancestor questions once C has spent on them what loading costs."""
+    as do common-ancestor questions once C's walks have spanned half the changelog."""
     from oxidag import native as extension_native
 
     size = extension_native.SMALL_REVLOG + 4000
@@ -276,8 +276,8 @@ def test_small_walks_leave_the_table_unloaded(tmp_path, native):
     assert hg(*large, cwd=repo).stdout == hg(*large, cwd=repo, extension=False).stdout
     assert state(repo) == "valid, %d revisions" % size
     os.remove(repo / CACHE)
-    # Many common-ancestor questions in one process: once C's walks have cost what
-    # loading does, the table is loaded (and the file written) and native answers.
+    # Many common-ancestor questions in one process: once C's walks have spanned half
+    # the changelog, the table is loaded (and the file written) and native answers.
     many = " + ".join("ancestor(tip, %d)" % r for r in range(100, size, size // 150))
     expected = hg("log", "-r", many, "-T", "{rev}\n", cwd=repo, extension=False).stdout
     assert hg("log", "-r", many, "-T", "{rev}\n", cwd=repo).stdout == expected

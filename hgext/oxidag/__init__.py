@@ -18,8 +18,8 @@ checks out against the changelog, else ignored and rewritten. Until a
 command has read them, a walk over a small part of a large changelog (drawing
 the last revisions, ``x::y`` near tip, the first revisions of ``hg log -f``)
 stays with Mercurial's code, and so do common-ancestor questions (as fast in
-Mercurial's C until the reachability index exists) until the time they take adds
-up to what reading the parents costs. Under chg
+Mercurial's C until the reachability index exists) until the revisions they walk
+add up to half the changelog. Under chg
 (Mercurial's command server), a server preloading repositories
 (``cmdserver.max-repo-cache``) keeps the parents in memory for every command.
 

@@ -6,8 +6,6 @@ dictionary lookup on the index's type after the first time.
 
 from __future__ import annotations
 
-import time
-
 try:
     from . import _native
 except ImportError as exc:  # not built, or Rust missing at install time
@@ -105,17 +103,21 @@ def servesindexstate(index):
 # loading is too cheap to matter.
 SMALL_WALK_SHIFT = 3
 SMALL_REVLOG = 1 << 16
-# What loading a table is taken to cost, per revision: the DAG cache file reads in
-# about 5 ns a revision, the index without it in about 18. Walks left to C count
-# their time against it (see `leftto_c`); once they have spent that much, the
-# table is loaded: a process asking many questions gets native answers, one
-# asking a single common-ancestor question never pays for the table.
-LOAD_SECONDS_PER_REVISION = 10e-9
+# Walks C does as fast as the native code without the reachability index
+# (common ancestors, is-ancestor) go to C while the table is not loaded, and the
+# revisions each spans are counted (`leftto_c`); once they add up to half the
+# changelog, the table is loaded: C walks a revision in about 15 ns, the DAG cache
+# file reads one in about 5 and the index without it in about 18, so by then C has
+# spent about what loading costs. A process asking many questions gets native
+# answers (and, after more, the index); one asking once never pays for the table.
+# Counted in revisions, not time, so that the choice is the same whatever the
+# machine's load (or valgrind) does to the clock.
+RENT_SHIFT = 1
 
 
 class TableState:
     """Whether a changelog's parents table has been loaded in this process, and the
-    time Mercurial's C has spent on walks left to it meanwhile. Made with the
+    revisions the walks left to Mercurial's C spanned meanwhile. Made with the
     changelog (dagcache.recordsource): the copies Mercurial's repoviews make of a
     changelog (copy.copy) share it."""
 
@@ -123,34 +125,31 @@ class TableState:
 
     def __init__(self):
         self.prepared = False
-        self.rent = 0.0
+        self.rent = 0
 
 
 def worthloading(rlog, span=None):
     """Whether a native answer pays for a walk over about `span` revisions of `rlog`
     (see SMALL_WALK_SHIFT); without `span`, for a walk C does as fast as the native
-    one without the table (common ancestors): only once C's walks have cost about
-    what loading does (LOAD_SECONDS_PER_REVISION)."""
+    one without the table (common ancestors, is-ancestor): only once C's walks have
+    spanned half the changelog (see RENT_SHIFT)."""
     state = rlog.__dict__.get('_oxidag_table')
     if state is not None and state.prepared:
         return True
     total = len(rlog)
     if total < SMALL_REVLOG or (span is not None and span >= total >> SMALL_WALK_SHIFT):
         return True
-    return state is not None and state.rent >= total * LOAD_SECONDS_PER_REVISION
+    return state is not None and state.rent >= total >> RENT_SHIFT
 
 
-def leftto_c(rlog, orig, *args, **kwargs):
-    """`orig(*args, **kwargs)`: Mercurial's answer for a walk not worth loading the
-    table of `rlog` for, its time counted toward loading it (see worthloading)."""
+def leftto_c(rlog, span, orig, *args, **kwargs):
+    """`orig(*args, **kwargs)`: Mercurial's answer for a walk over about `span`
+    revisions not worth loading the table of `rlog` for, counted toward loading it
+    (see worthloading)."""
     state = rlog.__dict__.get('_oxidag_table')
-    if state is None:
-        return orig(*args, **kwargs)
-    start = time.perf_counter()
-    try:
-        return orig(*args, **kwargs)
-    finally:
-        state.rent += time.perf_counter() - start
+    if state is not None:
+        state.rent += max(span, 0)
+    return orig(*args, **kwargs)
 
 
 def servesrevlog(rlog):

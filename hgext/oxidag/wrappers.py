@@ -51,6 +51,12 @@ def _unusual(rlog, revs, null=True, hidden=False):
     return False
 
 
+def _span(revs):
+    """How many revisions a walk between the lowest and the highest of `revs` (plain
+    revisions) passes at least."""
+    return max(revs, default=0) - min(revs, default=0)
+
+
 def _canonical_order(rlog):
     """Whether `rlog` reports a stored null first parent second (changelogs and
     manifests; filelogs do not): first-parent walks follow what it reports."""
@@ -207,7 +213,7 @@ def commonancestorsheads_revs(orig, self, *revs):
         if not native.worthloading(self):
             # C's walk is as fast as the native one without the table (the
             # reachability index, built once many walks have been done, is not).
-            return native.leftto_c(self, orig, self, *revs)
+            return native.leftto_c(self, _span(revs), orig, self, *revs)
         _serves(self)
         distinct = set()
         for rev in revs:
@@ -231,7 +237,7 @@ def ancestor(orig, self, a, b):
         return orig(self, a, b)
     if not native.worthloading(self):
         # As for commonancestorsheads: C is as fast until the table pays.
-        return native.leftto_c(self, orig, self, a, b)
+        return native.leftto_c(self, _span((self.rev(a), self.rev(b))), orig, self, a, b)
     _serves(self)
     a, b = self.rev(a), self.rev(b)
     ancs = native._native.ancestors(self.index, a, b)
@@ -268,7 +274,9 @@ def reachableroots(orig, self, minroot, heads, roots, includepath=False):
     if _unusual(self, heads, hidden=True):
         return orig(self, minroot, heads, roots, includepath=includepath)
     if not native.worthloading(self):
-        return native.leftto_c(self, orig, self, minroot, heads, roots, includepath=includepath)
+        # C walks from the heads down to minroot, no further.
+        span = max(heads, default=minroot) - minroot
+        return native.leftto_c(self, span, orig, self, minroot, heads, roots, includepath=includepath)
     if not _serves(self):
         return orig(self, minroot, heads, roots, includepath=includepath)
     return native._native.reachableroots(self.index, minroot, heads, list(roots), includepath)
