@@ -116,10 +116,10 @@ RENT_SHIFT = 1
 
 
 class TableState:
-    """Whether a changelog's parents table has been loaded in this process, and the
-    revisions the walks left to Mercurial's C spanned meanwhile. Made with the
-    changelog (dagcache.recordsource): the copies Mercurial's repoviews make of a
-    changelog (copy.copy) share it."""
+    """Whether a revlog's parents table has been loaded in this process, and the
+    revisions the walks left to Mercurial's C spanned meanwhile. A changelog's is
+    made with it (dagcache.recordsource), so that the copies Mercurial's repoviews
+    make of it (copy.copy) share it; another revlog's at first use (`tablestate`)."""
 
     __slots__ = ('prepared', 'rent')
 
@@ -128,27 +128,33 @@ class TableState:
         self.rent = 0
 
 
+def tablestate(rlog):
+    """The TableState of `rlog`."""
+    state = rlog.__dict__.get('_oxidag_table')
+    if state is None:
+        state = rlog.__dict__['_oxidag_table'] = TableState()
+    return state
+
+
 def worthloading(rlog, span=None):
     """Whether a native answer pays for a walk over about `span` revisions of `rlog`
     (see SMALL_WALK_SHIFT); without `span`, for a walk C does as fast as the native
     one without the table (common ancestors, is-ancestor): only once C's walks have
     spanned half the changelog (see RENT_SHIFT)."""
-    state = rlog.__dict__.get('_oxidag_table')
-    if state is not None and state.prepared:
+    state = tablestate(rlog)
+    if state.prepared:
         return True
     total = len(rlog)
     if total < SMALL_REVLOG or (span is not None and span >= total >> SMALL_WALK_SHIFT):
         return True
-    return state is not None and state.rent >= total >> RENT_SHIFT
+    return state.rent >= total >> RENT_SHIFT
 
 
 def leftto_c(rlog, span, orig, *args, **kwargs):
     """`orig(*args, **kwargs)`: Mercurial's answer for a walk over about `span`
     revisions not worth loading the table of `rlog` for, counted toward loading it
     (see worthloading)."""
-    state = rlog.__dict__.get('_oxidag_table')
-    if state is not None:
-        state.rent += max(span, 0)
+    tablestate(rlog).rent += max(span, 0)
     return orig(*args, **kwargs)
 
 
@@ -157,12 +163,13 @@ def servesrevlog(rlog):
     for a changelog, the persistent DAG cache is consulted (see dagcache.py)."""
     if not serves(rlog.index):
         return False
-    state = rlog.__dict__.get('_oxidag_table')
-    if state is not None and not state.prepared:
+    state = tablestate(rlog)
+    if not state.prepared:
         state.prepared = True
-        from . import dagcache  # imported here: it imports this module
+        if '_oxidag_source' in rlog.__dict__:
+            from . import dagcache  # imported here: it imports this module
 
-        dagcache.prepare(rlog)
+            dagcache.prepare(rlog)
     return True
 
 
