@@ -18,6 +18,13 @@ pub trait Graph {
         let _ = span;
         None
     }
+
+    /// The parents of every revision, revision `i` at `i`, if the graph holds them
+    /// as one table checked when stored (each parent below its child): hot sweeps
+    /// read it without a check a revision. None by default.
+    fn checked_table(&self) -> Option<&[[Revision; 2]]> {
+        None
+    }
 }
 
 impl<G: Graph + ?Sized> Graph for &G {
@@ -29,6 +36,10 @@ impl<G: Graph + ?Sized> Graph for &G {
     fn reach_index_for_walk(&self, span: usize) -> Option<(&ReachIndex, &[[Revision; 2]])> {
         (**self).reach_index_for_walk(span)
     }
+
+    fn checked_table(&self) -> Option<&[[Revision; 2]]> {
+        (**self).checked_table()
+    }
 }
 
 impl<G: Graph + ?Sized> Graph for Arc<G> {
@@ -39,6 +50,10 @@ impl<G: Graph + ?Sized> Graph for Arc<G> {
 
     fn reach_index_for_walk(&self, span: usize) -> Option<(&ReachIndex, &[[Revision; 2]])> {
         (**self).reach_index_for_walk(span)
+    }
+
+    fn checked_table(&self) -> Option<&[[Revision; 2]]> {
+        (**self).checked_table()
     }
 }
 

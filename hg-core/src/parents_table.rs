@@ -241,6 +241,10 @@ impl Graph for ParentsTable {
     fn reach_index_for_walk(&self, span: usize) -> Option<(&ReachIndex, &[[Revision; 2]])> {
         ParentsTable::reach_index_for_walk(self, span).map(|index| (index, self.as_slice()))
     }
+
+    fn checked_table(&self) -> Option<&[[Revision; 2]]> {
+        Some(self.as_slice())
+    }
 }
 
 #[cfg(test)]

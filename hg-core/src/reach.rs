@@ -46,9 +46,19 @@ const NONE_ABOVE: Revision = Revision(i32::MAX);
 /// The reachability index of a parents table (see the module documentation).
 #[derive(Clone, Debug, Default)]
 pub struct ReachIndex {
-    generation: Vec<u32>,
-    trunk_below: Vec<Revision>,
-    trunk_above: Vec<Revision>,
+    numbers: Vec<Numbers>,
+}
+
+/// A revision's three numbers, side by side: a walk reads all three of each
+/// revision it meets, at random places of a large table, so one cache line a
+/// revision rather than three (measured against three arrays, alternated runs:
+/// 100,000 random is-ancestor questions on the 1M synthetic graph ~1.15x faster;
+/// git-allrefs', whose cost is the walks between, within noise).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Numbers {
+    generation: u32,
+    trunk_below: Revision,
+    trunk_above: Revision,
 }
 
 impl ReachIndex {
@@ -109,21 +119,24 @@ impl ReachIndex {
                 }
             }
         }
-        ReachIndex {
-            generation,
-            trunk_below,
-            trunk_above,
-        }
+        let numbers = (generation.into_iter().zip(trunk_below).zip(trunk_above))
+            .map(|((generation, trunk_below), trunk_above)| Numbers {
+                generation,
+                trunk_below,
+                trunk_above,
+            })
+            .collect();
+        ReachIndex { numbers }
     }
 
     /// The number of revisions indexed.
     pub fn len(&self) -> usize {
-        self.generation.len()
+        self.numbers.len()
     }
 
     /// Whether no revision is indexed.
     pub fn is_empty(&self) -> bool {
-        self.generation.is_empty()
+        self.numbers.is_empty()
     }
 
     /// Index the revisions of `parents` beyond those already indexed (`parents` starts
@@ -131,22 +144,22 @@ impl ReachIndex {
     pub fn extend(&mut self, parents: &[[Revision; 2]]) {
         for &[p1, p2] in parents.iter().skip(self.len()) {
             let generation = 1 + self.generation_of(p1).max(self.generation_of(p2));
-            let below = self.trunk_below_of(p1).max(self.trunk_below_of(p2));
-            self.generation.push(generation);
-            self.trunk_below.push(below);
-            self.trunk_above.push(NONE_ABOVE);
+            let trunk_below = self.trunk_below_of(p1).max(self.trunk_below_of(p2));
+            self.numbers.push(Numbers {
+                generation,
+                trunk_below,
+                trunk_above: NONE_ABOVE,
+            });
         }
     }
 
     /// Keep the first `len` revisions (a strip).
     pub fn truncate(&mut self, len: usize) {
-        self.generation.truncate(len);
-        self.trunk_below.truncate(len);
-        self.trunk_above.truncate(len);
+        self.numbers.truncate(len);
         let cut = Revision(len as i32);
-        for above in &mut self.trunk_above {
-            if *above >= cut {
-                *above = NONE_ABOVE;
+        for numbers in &mut self.numbers {
+            if numbers.trunk_above >= cut {
+                numbers.trunk_above = NONE_ABOVE;
             }
         }
     }
@@ -157,7 +170,7 @@ impl ReachIndex {
         if rev.is_null() {
             0
         } else {
-            self.generation[rev.index()]
+            self.numbers[rev.index()].generation
         }
     }
 
@@ -166,14 +179,14 @@ impl ReachIndex {
         if rev.is_null() {
             NULL_REVISION
         } else {
-            self.trunk_below[rev.index()]
+            self.numbers[rev.index()].trunk_below
         }
     }
 
     /// Whether `rev` is on the trunk (appended revisions never are).
     #[inline]
     fn on_trunk(&self, rev: Revision) -> bool {
-        self.trunk_below[rev.index()] == rev
+        self.numbers[rev.index()].trunk_below == rev
     }
 
     /// Whether `a` is an ancestor of `b`, a revision being its own. Both are revisions
@@ -199,7 +212,7 @@ impl ReachIndex {
         if a > b || !self.may_reach(a, b) {
             return Some(false);
         }
-        if self.trunk_above[a.index()] <= self.trunk_below[b.index()] {
+        if self.numbers[a.index()].trunk_above <= self.numbers[b.index()].trunk_below {
             return Some(true);
         }
         if self.on_trunk(b) {
@@ -239,7 +252,7 @@ impl ReachIndex {
         a == b
             || (a < b
                 && self.may_reach(a, b)
-                && !(self.on_trunk(b) && self.trunk_above[a.index()] > b))
+                && !(self.on_trunk(b) && self.numbers[a.index()].trunk_above > b))
     }
 
     /// False when the numbers prove that `a` is not a proper ancestor of `b`: an
@@ -248,9 +261,9 @@ impl ReachIndex {
     #[inline]
     fn may_reach(&self, a: Revision, b: Revision) -> bool {
         let (a, b) = (a.index(), b.index());
-        self.generation[a] < self.generation[b]
-            && self.trunk_below[a] <= self.trunk_below[b]
-            && self.trunk_above[a] <= self.trunk_above[b]
+        self.numbers[a].generation < self.numbers[b].generation
+            && self.numbers[a].trunk_below <= self.numbers[b].trunk_below
+            && self.numbers[a].trunk_above <= self.numbers[b].trunk_above
     }
 
     /// The heads of the common ancestors of `revs` (distinct, not null, of the index),
@@ -271,7 +284,7 @@ impl ReachIndex {
     ) -> Option<Vec<Revision>> {
         let &lowest = revs
             .iter()
-            .min_by_key(|r| (self.generation[r.index()], r.0))?;
+            .min_by_key(|r| (self.numbers[r.index()].generation, r.0))?;
         let mut budget = budget;
         let mut others: Vec<OffTrunkAncestors> = revs
             .iter()
@@ -359,7 +372,7 @@ impl OffTrunkAncestors {
         if x > self.head || !index.may_reach(x, self.head) {
             return Some(false);
         }
-        if index.trunk_above[x.index()] <= index.trunk_below[self.head.index()] {
+        if index.numbers[x.index()].trunk_above <= index.numbers[self.head.index()].trunk_below {
             return Some(true);
         }
         if index.on_trunk(x) {
@@ -426,7 +439,13 @@ mod tests {
             index.extend(&parents[..1000]);
             index.truncate(900);
             index.extend(parents);
-            assert_eq!(index.generation, ReachIndex::build(parents).generation);
+            let generations = |index: &ReachIndex| -> Vec<u32> {
+                index.numbers.iter().map(|n| n.generation).collect()
+            };
+            assert_eq!(
+                generations(&index),
+                generations(&ReachIndex::build(parents))
+            );
             for _ in 0..3000 {
                 let b = rng.below(1500) as usize;
                 let a = rng.below(b as u64 + 1) as usize;
