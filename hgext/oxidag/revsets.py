@@ -51,13 +51,14 @@ def _fallback(orig, repo, subset, evaluated, *order):
             del _evaluated[k]
 
 
-def tonative(repo, revs, whole=True):
+def tonative(repo, revs, whole=True, cl=None):
     """The revisions of a smartset (or list) as a native set, without making Python
     ints where possible; None if it holds what a native set cannot (nullrev, the
     working directory), or if reading it whole may run Mercurial code that its own
     predicate would not (`runslazily`). With `whole` false (the caller's Mercurial
     predicate consumes its argument only in part), also None for any lazy smartset
-    of Mercurial's (a filter too)."""
+    of Mercurial's (a filter too). `cl`: the caller's `repo.changelog`, which a
+    repoview computes again at every access."""
     own = getattr(revs, '_native', None)
     if own is not None:
         return own
@@ -76,7 +77,7 @@ def tonative(repo, revs, whole=True):
         lowest, highest = revs.min(), revs.max()
     else:
         lowest, highest = min(revs), max(revs)
-    if lowest < 0 or highest >= len(repo.changelog):
+    if lowest < 0 or highest >= len(repo.changelog if cl is None else cl):
         return None
     return RevisionSet(revs)
 
@@ -201,11 +202,11 @@ def reachableroots(orig, repo, roots, heads, includepath=False):
         span = max(heads, default=0) - (roots.min() if hasattr(roots, 'min') else min(roots))
         if not native.worthloading(cl, span):
             return orig(repo, roots, heads, includepath)
-    rootset, headset = tonative(repo, roots), tonative(repo, heads)
+    rootset, headset = tonative(repo, roots, cl=cl), tonative(repo, heads, cl=cl)
     if rootset is None or headset is None:
         return orig(repo, roots, heads, includepath)
     span = (headset.max() or 0) - rootset.min()
-    if not native.worthloading(cl, span) or not _served(repo):
+    if not native.worthloading(cl, span) or not native.servesrevlog(cl):
         return orig(repo, roots, heads, includepath)
     found = native._native.reachablerootsset(
         cl.index, rootset.min(), headset, rootset, includepath
