@@ -389,7 +389,7 @@ fn decrement(interesting: &mut HashMap<Vec<u64>, i64>, key: &[u64]) {
 mod tests {
     use super::*;
     use crate::interrupt::Uninterrupted;
-    use crate::testing::{ints, random_dag, revs, Rng, Shape, SAMPLE_GRAPH};
+    use crate::testing::{ancestor_flags, ints, random_dag, revs, Rng, Shape, SAMPLE_GRAPH};
     use crate::ParentsTable;
 
     #[test]
@@ -431,19 +431,6 @@ mod tests {
         let mut rng = Rng::new(11);
         let table = random_dag(&mut rng, 3000, Shape::REALISTIC);
         let parents = table.as_slice();
-        let ancestors = |rev: Revision| {
-            let mut seen = vec![false; parents.len()];
-            seen[rev.index()] = true;
-            for v in (0..=rev.index()).rev() {
-                if seen[v] {
-                    parents[v]
-                        .iter()
-                        .filter(|p| !p.is_null())
-                        .for_each(|p| seen[p.index()] = true);
-                }
-            }
-            seen
-        };
         for count in [2, 7, 8, 15, 16, 31, 32, 63] {
             for _ in 0..10 {
                 let inputs: Vec<Revision> = (0..count)
@@ -451,7 +438,7 @@ mod tests {
                     .collect();
                 let mut common = vec![true; parents.len()];
                 for &input in &inputs {
-                    let seen = ancestors(input);
+                    let seen = ancestor_flags(parents, input);
                     common.iter_mut().zip(seen).for_each(|(c, s)| *c &= s);
                 }
                 let mut heads = common.clone();

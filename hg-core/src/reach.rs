@@ -397,21 +397,10 @@ impl OffTrunkAncestors {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testing::{random_dag, Rng, Shape, SAMPLE_GRAPH};
+    use crate::testing::{ancestor_flags, random_dag, Rng, Shape, SAMPLE_GRAPH};
 
     fn closure_is_ancestor(parents: &[[Revision; 2]], a: usize, b: usize) -> bool {
-        let mut seen = vec![false; b + 1];
-        seen[b] = true;
-        for rev in (a..=b).rev() {
-            if seen[rev] {
-                for p in parents[rev] {
-                    if !p.is_null() {
-                        seen[p.index()] = true;
-                    }
-                }
-            }
-        }
-        seen[a]
+        a <= b && ancestor_flags(parents, Revision(b as i32))[a]
     }
 
     #[test]

@@ -47,6 +47,23 @@ pub static SAMPLE_GRAPH: LazyLock<ParentsTable> = LazyLock::new(|| {
     .expect("sample graph is valid")
 });
 
+/// The transitive closure's answer, for oracles: `flags[r]` is whether `r` is an
+/// ancestor of `rev` (itself included), for every revision of `parents`.
+pub fn ancestor_flags(parents: &[[Revision; 2]], rev: Revision) -> Vec<bool> {
+    let mut flags = vec![false; parents.len()];
+    flags[rev.index()] = true;
+    for v in (0..=rev.index()).rev() {
+        if flags[v] {
+            for p in parents[v] {
+                if !p.is_null() {
+                    flags[p.index()] = true;
+                }
+            }
+        }
+    }
+    flags
+}
+
 /// `Revision`s from plain integers.
 pub fn revs(revs: &[i32]) -> Vec<Revision> {
     revs.iter().map(|&r| Revision(r)).collect()
