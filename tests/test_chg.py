@@ -88,3 +88,32 @@ def test_answers_under_chg(chg, repos, tmp_path, server, native):
 def run_any(chg, env, args, cwd):
     proc = subprocess.run([chg, *args], cwd=cwd, env=env, capture_output=True, timeout=120)
     return proc.stdout
+
+
+# A command printing which native modules the process has imported (before it asks
+# anything native itself).
+NATIVE_LOADED = """
+import sys
+from mercurial import registrar
+cmdtable = {}
+command = registrar.command(cmdtable)
+
+@command(b'nativeloaded', [], b'', optionalrepo=True)
+def nativeloaded(ui, repo=None, **opts):
+    ui.write(b'%d\\n' % sum(name.endswith('oxidag._native') for name in sys.modules))
+"""
+
+
+def test_the_server_loads_the_native_module_for_its_workers(chg, repos, tmp_path, native):
+    # A plain `hg` loads the native module at its first native answer; a chg server
+    # loads it once, so the workers it forks start with it.
+    full, _ = repos
+    probe = tmp_path / "nativeloaded.py"
+    probe.write_text(NATIVE_LOADED)
+    env = chg_env(tmp_path, "nativeloaded = %s\n" % probe)
+    assert subprocess.run([HG, "nativeloaded"], cwd=full, env=env, capture_output=True,
+                          check=True).stdout == b"0\n"
+    try:
+        assert run(chg, env, ["nativeloaded"], full) == b"1\n"
+    finally:
+        stop(chg, env)

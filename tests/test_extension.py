@@ -161,6 +161,42 @@ def test_version_is_shown(repo, native):
     assert "  oxidag  external  %s\n" % native.__version__ in out, out
 
 
+# Loaded after oxidag: prints, when the command is done, which of oxidag's modules the
+# process has imported (even those demandimport left to execute later: finding a
+# module costs a command too) and, if the native module is among them, the thread
+# count it runs with.
+LOADED_PROBE = """
+import atexit, sys
+
+def _report():
+    names = sorted(name.rsplit('.', 1)[1] for name in list(sys.modules) if 'oxidag.' in name.replace('_', '.'))
+    native = [module for name, module in sys.modules.items() if name.endswith('oxidag._native')]
+    sys.stdout.write('loaded: %s\\n' % ' '.join(names))
+    if native:
+        sys.stdout.write('threads: %d\\n' % native[0].threads())
+
+atexit.register(_report)
+"""
+
+
+def test_a_command_walking_no_ancestry_loads_nothing_native(repo, tmp_path, native):
+    # The native module and the modules answering at the hooks are imported at the
+    # first native answer: `hg id` and `hg status` pay for the hooks' table only.
+    probe = tmp_path / "loadedprobe.py"
+    probe.write_text(LOADED_PROBE)
+    config = ["extensions.loadedprobe=%s" % probe, "oxidag.threads=1"]
+    for args in (["id", "-r", "tip"], ["status"]):
+        out = hg(*args, cwd=repo, config=config).stdout.decode().splitlines()
+        assert out[-1] == "loaded: compat dagcache hooks native", (args, out)
+    # A native answer loads it, with the options extsetup read.
+    out = hg("log", "-r", "heads(::tip)", "-T", "{rev}\n", cwd=repo, config=config).stdout.decode()
+    lines = out.splitlines()
+    assert lines[:-2] == log(repo, "heads(::tip)", extension=False).decode().splitlines()
+    loaded = lines[-2].split()
+    assert "_native" in loaded and "revsets" in loaded, lines
+    assert lines[-1] == "threads: 1"
+
+
 def test_bad_mode_is_reported(repo):
     proc = hg("log", "-r", "tip", "-T", "{rev}\n", cwd=repo, config=["oxidag.mode=fast"])
     assert b"oxidag.mode must be one of auto, native, python, not fast; using auto" in proc.stderr

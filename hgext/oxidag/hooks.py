@@ -3,8 +3,9 @@ there, installed by extsetup.
 
 A command that walks no ancestry (`hg id`, `hg status`) pays for this table only:
 each hook calls its answering function through a trampoline, so the module that
-holds it (wrappers.py, revsets.py, ...) is executed at the first call, not at
-start; hooks on Mercurial modules that such a command does not load (the revset
+holds it (wrappers.py, revsets.py, ...) is imported at the first call, not at
+start (not even found: each lookup of a module costs a command ~0.3 M
+instructions); hooks on Mercurial modules that such a command does not load (the revset
 walkers, setdiscovery, the command server's repository cache) are attached when
 Mercurial loads them (`compat.whenloaded`).
 """
@@ -12,6 +13,7 @@ Mercurial loads them (`compat.whenloaded`).
 from __future__ import annotations
 
 import functools
+import importlib
 
 from mercurial import (
     changelog,
@@ -27,15 +29,20 @@ from mercurial import (
     smartset,
 )
 
-from . import compat, dagcache, discovery, hidden, revsets, smartsets, wrappers
+from . import compat, native
 from .compat import revset_walkers
 
 
 def _deferred(module, name):
-    """A function calling `module.name` (the module executed at the first call)."""
+    """A function calling `name` of this package's `module` (imported at the first
+    call)."""
+
+    imported = []
 
     def call(*args, **kwargs):
-        return getattr(module, name)(*args, **kwargs)
+        if not imported:
+            imported.append(importlib.import_module('.' + module, __package__))
+        return getattr(imported[0], name)(*args, **kwargs)
 
     call.__name__ = name
     return call
@@ -43,23 +50,23 @@ def _deferred(module, name):
 
 # (container, attribute, module answering, its function)
 _WRAPPED = [
-    (revlog.revlog, 'ancestors', wrappers, 'ancestors'),
-    (revlog.revlog, 'incrementalmissingrevs', wrappers, 'incrementalmissingrevs'),
-    (dagop, 'headrevs', wrappers, 'headrevs'),
-    (revlog.revlog, 'heads', wrappers, 'heads'),
-    (revlog.revlog, 'descendants', wrappers, 'descendants'),
-    (revlog.revlog, 'children', wrappers, 'children'),
-    (revlog.revlog, '_commonancestorsheads', wrappers, 'commonancestorsheads_revs'),
-    (revlog.revlog, 'ancestor', wrappers, 'ancestor'),
-    (revlog.revlog, 'isancestorrev', wrappers, 'isancestorrev'),
-    (revlog.revlog, 'reachableroots', wrappers, 'reachableroots'),
-    (revlog.revlog, 'strip', wrappers, 'strip'),
+    (revlog.revlog, 'ancestors', 'wrappers', 'ancestors'),
+    (revlog.revlog, 'incrementalmissingrevs', 'wrappers', 'incrementalmissingrevs'),
+    (dagop, 'headrevs', 'wrappers', 'headrevs'),
+    (revlog.revlog, 'heads', 'wrappers', 'heads'),
+    (revlog.revlog, 'descendants', 'wrappers', 'descendants'),
+    (revlog.revlog, 'children', 'wrappers', 'children'),
+    (revlog.revlog, '_commonancestorsheads', 'wrappers', 'commonancestorsheads_revs'),
+    (revlog.revlog, 'ancestor', 'wrappers', 'ancestor'),
+    (revlog.revlog, 'isancestorrev', 'wrappers', 'isancestorrev'),
+    (revlog.revlog, 'reachableroots', 'wrappers', 'reachableroots'),
+    (revlog.revlog, 'strip', 'wrappers', 'strip'),
 ]
 
 # The revset walkers, answered with native smartsets.
 _WALKERS = [
-    (revset_walkers, 'revancestors', wrappers, 'revancestors'),
-    (revset_walkers, 'revdescendants', wrappers, 'revdescendants'),
+    (revset_walkers, 'revancestors', 'wrappers', 'revancestors'),
+    (revset_walkers, 'revdescendants', 'wrappers', 'revdescendants'),
 ]
 
 # The internal predicate by which a replaced predicate hands Mercurial's the sets it
@@ -76,7 +83,7 @@ def _wrap(container, attribute, module, function):
 
 def _replacepredicate(name):
     orig = revset.symbols[name]
-    replacement = _deferred(revsets, name.decode('ascii'))
+    replacement = _deferred('revsets', name.decode('ascii'))
 
     def predicate(*args):
         return replacement(orig, *args)
@@ -86,7 +93,7 @@ def _replacepredicate(name):
 
 def _replacecachefunc(name, function):
     orig = obsolete.cachefuncs[name]
-    answer = _deferred(hidden, function)
+    answer = _deferred('hidden', function)
     obsolete.cachefuncs[name] = lambda repo: answer(orig, repo)
 
 
@@ -111,8 +118,8 @@ def _installsmartsets():
     for name in _PREDICATES:
         _replacepredicate(name)
         names.append(b'revset.%s' % name)
-    revset.symbols[EVALUATED] = _deferred(revsets, '_evaluatedset')
-    compat.whenloaded(revset_walkers, functools.partial(_wrap, attribute='reachableroots', module=revsets,
+    revset.symbols[EVALUATED] = _deferred('revsets', '_evaluatedset')
+    compat.whenloaded(revset_walkers, functools.partial(_wrap, attribute='reachableroots', module='revsets',
                                                         function='reachableroots'))
     names.append(_name(revset_walkers, 'reachableroots'))
     for container, attribute, function in (
@@ -120,11 +127,18 @@ def _installsmartsets():
         (smartset._spanset, '__sub__', '_spansub'),
         (smartset._spanset, '__and__', '_spanand'),
     ):
-        _wrap(container, attribute, smartsets, function)
+        _wrap(container, attribute, 'smartsets', function)
         names.append(b'smartset.%s.%s' % (container.__name__.encode('ascii'), attribute.encode('ascii')))
-    _wrap(repoview, '_revealancestors', hidden, 'revealancestors')
+    _wrap(repoview, '_revealancestors', 'hidden', 'revealancestors')
     names.append(b'repoview._revealancestors')
     return names
+
+
+def _commandserver(repocache):
+    """Mercurial's command server (chg) loaded its repository cache: wrap it, and
+    load the native module once in the server rather than in every worker it forks."""
+    _wrap(repocache, '_warmupcache', 'dagcache', 'warmupcache')
+    native.load()
 
 
 def install(nativerevsets=True):
@@ -138,12 +152,11 @@ def install(nativerevsets=True):
     for name, function in ((b'obsolete', 'obsoleteset'), (b'orphan', 'orphanset')):
         _replacecachefunc(name, function)
         names.append(b'obsolete.cachefuncs[%s]' % name)
-    compat.whenloaded(setdiscovery, lambda module: discovery.install())
+    compat.whenloaded(setdiscovery, lambda module: _deferred('discovery', 'install')())
     names.append(b'setdiscovery.partialdiscovery')
-    _wrap(changelog.changelog, '__init__', dagcache, 'recordsource')
+    _wrap(changelog.changelog, '__init__', 'dagcache', 'recordsource')
     names.append(b'changelog.__init__ (DAG cache)')
-    _wrap(localrepo.localrepository, 'updatecaches', dagcache, 'updatecaches')
-    compat.whenloaded(repocache, functools.partial(_wrap, attribute='_warmupcache', module=dagcache,
-                                                   function='warmupcache'))
+    _wrap(localrepo.localrepository, 'updatecaches', 'dagcache', 'updatecaches')
+    compat.whenloaded(repocache, _commandserver)
     names += [b'localrepo.updatecaches (DAG cache)', b'repocache._warmupcache (chg)']
     return names

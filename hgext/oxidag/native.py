@@ -1,4 +1,5 @@
-"""Whether the native module can serve, decided once at load, and why.
+"""Whether the native module can serve, decided once at load, and why; the module
+itself, loaded at the first native answer.
 
 The extension asks `serves(index)` before every native call: the answer is a
 dictionary lookup on the index's type after the first time.
@@ -6,18 +7,80 @@ dictionary lookup on the index's type after the first time.
 
 from __future__ import annotations
 
-try:
-    from . import _native
-except ImportError as exc:  # not built, or Rust missing at install time
-    _native = None
-    IMPORT_ERROR = str(exc)
-else:
-    IMPORT_ERROR = None
+import importlib.util
+import threading
+
+
+def _importerror():
+    """Why importing the native module fails (None if it does not)."""
+    try:
+        from . import _native  # noqa: F401
+    except ImportError as exc:
+        return str(exc)
+    return None
+
+
+# Whether the native module is there, found without loading it: loading (the
+# shared library and the module's initialisation, ~1 M instructions) is left to the
+# first native answer, `load()`, so a command that asks no ancestry question never
+# pays it. Without it (not built, or Rust missing at install time), the import's
+# own error says why.
+_present = importlib.util.find_spec('._native', __package__) is not None
+IMPORT_ERROR = None if _present else _importerror()
+_present = IMPORT_ERROR is None
 
 #: The mode in force: b'auto', b'native' or b'python' (set by extsetup).
 mode = b'auto'
 
 _served_types = {}
+# Calls `load()` makes on the module before handing it out (extsetup's settings):
+# name -> arguments.
+_settings = {}
+_loading = threading.Lock()
+
+
+def configure(name, *args):
+    """Call `_native.name(*args)` when the module is loaded (now, if it is)."""
+    _settings[name] = args
+    module = loaded()
+    if module is not None:
+        getattr(module, name)(*args)
+
+
+def loaded():
+    """The native module if a native answer has loaded it in this process, else None."""
+    return globals().get('_native')
+
+
+def load():
+    """The native module, loaded and configured; None if it cannot be (see reason()).
+    `native._native` from another module is the same (PEP 562: the attribute is
+    bound here once loaded)."""
+    module = globals().get('_native', _loading)
+    if module is not _loading:
+        return module
+    global _present, IMPORT_ERROR
+    with _loading:
+        if '_native' not in globals():
+            module = None
+            if _present:
+                try:
+                    from . import _native as module
+
+                    module.BACKEND  # executes it if demandimport left that for later
+                except ImportError as exc:  # a build for another Python, say
+                    module, _present, IMPORT_ERROR = None, False, str(exc)
+            if module is not None:
+                for name, args in _settings.items():
+                    getattr(module, name)(*args)
+            globals()['_native'] = module
+    return globals()['_native']
+
+
+def __getattr__(name):
+    if name == '_native':
+        return load()
+    raise AttributeError("module %r has no attribute %r" % (__name__, name))
 
 
 def _is_index_type(kind):
@@ -40,21 +103,23 @@ def _is_index_type(kind):
 
 def backend():
     """The backend name as bytes: b'pyo3', b'cpython', or b'python' (fallback)."""
-    if _native is None or mode == b'python':
+    module = load()
+    if module is None or mode == b'python':
         return b'python'
-    return _native.BACKEND.encode('ascii')
+    return module.BACKEND.encode('ascii')
 
 
 def reason():
     """Why the native module does or does not serve, as bytes."""
-    if _native is None:
+    module = load()
+    if module is None:
         return b'native module not importable: %s' % IMPORT_ERROR.encode('utf-8')
     if mode == b'python':
         return b'disabled by oxidag.mode=python'
     policy = policyname()
     if policy in (b'py', b'cffi'):
         return b'native, reading pure-Python indexes through Python (HGMODULEPOLICY=%s)' % policy
-    status, abi = _native.capsulestatus()
+    status, abi = module.capsulestatus()
     if status == 'ready':
         if rustindexes():
             return (
@@ -68,7 +133,9 @@ def reason():
 
 
 def active():
-    return _native is not None and mode != b'python'
+    """Whether native answers are on: the module is there (found; loaded at the
+    first answer, `serves`) and oxidag.mode is not python."""
+    return _present and mode != b'python'
 
 
 def policyname():
@@ -183,6 +250,10 @@ def serves(index):
         # Mercurial's C and pure indexes answer len() and index[rev] with parents at
         # positions 5 and 6; anything else (Rust InnerRevlog indexes) stays Mercurial's.
         # Decided on first use, not at import: `hg` startup stays cheap.
-        served = 'parsers' in (getattr(kind, '__module__', '') or '') and _is_index_type(kind)
+        served = (
+            'parsers' in (getattr(kind, '__module__', '') or '')
+            and _is_index_type(kind)
+            and load() is not None
+        )
         _served_types[kind] = served
     return served

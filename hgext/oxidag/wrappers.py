@@ -289,8 +289,10 @@ def strip(orig, self, *args, **kwargs):
     try:
         return orig(self, *args, **kwargs)
     finally:
-        if native.active():
-            native._native.truncated(self.index)
+        # Only a loaded module can hold objects that read what was cut.
+        module = native.loaded()
+        if module is not None:
+            module.truncated(self.index)
 
 
 # --- revset level ---------------------------------------------------------
