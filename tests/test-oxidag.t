@@ -266,6 +266,25 @@ code, says why under --debug, and refuses oxidag.mode=native:
   abort: oxidag.mode=native but the native module is missing
   (native module not importable: cannot import name '_native' from 'hgext_oxidag' (nonative/oxidag/__init__.py))
   [255]
+A native module that is there but cannot be loaded (a build for another platform,
+say) is found at start and tried at the first native answer: Mercurial's code
+answers; oxidag.mode=native refuses there.
+
+  $ mkdir -p broken/oxidag
+  $ cp $OXIDAG_EXTENSION/*.py broken/oxidag/
+  $ echo 'not a shared library' > broken/oxidag/_native.so
+  $ hg -R repo --config extensions.oxidag=broken/oxidag log -r 'only(14, 8)' -T '{rev} '
+  0 1 2 5 6 7 10 11 12 13 14  (no-eol)
+  $ hg --config extensions.oxidag=broken/oxidag debugoxidag | grep 'backend\|reason' | sed 's/: [^:]*_native.so: .*/: (the loader says why)/'
+  backend: python
+  reason: native module not importable: (the loader says why)
+  $ hg -R repo --config extensions.oxidag=broken/oxidag --config oxidag.mode=native log -r tip -T '{rev}\n'
+  14
+  $ hg -R repo --config extensions.oxidag=broken/oxidag --config oxidag.mode=native log -r 'only(14, 8)' -T '{rev} ' 2> err
+  [255]
+  $ sed 's/: [^:]*_native.so: .*/: (the loader says why))/' err
+  abort: oxidag.mode=native but the native module is missing
+  (native module not importable: (the loader says why))
   $ hg --config oxidag.mode=bogus version -q
   oxidag: oxidag.mode must be one of auto, native, python, not bogus; using auto
   Mercurial Distributed SCM \(version [\d.]+\) (re)

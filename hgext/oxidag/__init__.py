@@ -86,7 +86,8 @@ MAX_THRESHOLD = 2**63 - 1
 # Each option once: its default, and its help as `hg help config.oxidag` shows it.
 OPTIONS = (
     (b'mode', b'auto', b"""``auto``: native when the module is available, else Mercurial's code.
-    ``native``: abort when the native module is missing, or when Mercurial
+    ``native``: abort when the native module is missing (one that is there
+    but cannot be loaded: at the first native answer), or when Mercurial
     reads revlogs with its own Rust extensions (their index is not served).
     ``python``: always Mercurial's code.
     (default: auto)"""),
@@ -152,8 +153,9 @@ def extsetup(ui):
             % (b', '.join(MODES), mode)
         )
         mode = b'auto'
-    if mode == b'native' and (native.load() is None or native.rustindexes()):
-        # An exception here would only become a warning: refuse every command.
+    if mode == b'native' and (not native.found() or native.rustindexes()):
+        # An exception here would only become a warning: refuse every command. (A
+        # module found but not loadable is refused at the first native answer.)
         extensions.wrapfunction(dispatch, 'runcommand', _refuse_native_mode)
     native.mode = mode
     if native.active():
@@ -184,8 +186,8 @@ def _dropwarning():
 
 
 def _refuse_native_mode(orig, *args, **kwargs):
-    if native.load() is None:
-        raise error.Abort(_(b'oxidag.mode=native but the native module is missing'), hint=native.reason())
+    if not native.found():
+        raise native.missing()
     raise error.Abort(
         _(b"oxidag.mode=native but Mercurial's Rust index is not served"),
         hint=_(b'this Mercurial reads revlogs with its Rust extensions (HGMODULEPOLICY=%s): '

@@ -47,15 +47,28 @@ def configure(name, *args):
         getattr(module, name)(*args)
 
 
+def found():
+    """Whether the native module is there (found, not yet loaded: see load())."""
+    return _present
+
+
+def missing():
+    """What oxidag.mode=native raises without the native module."""
+    from mercurial import error
+    from mercurial.i18n import _
+
+    return error.Abort(_(b'oxidag.mode=native but the native module is missing'), hint=reason())
+
+
 def loaded():
     """The native module if a native answer has loaded it in this process, else None."""
     return globals().get('_native')
 
 
 def load():
-    """The native module, loaded and configured; None if it cannot be (see reason()).
-    `native._native` from another module is the same (PEP 562: the attribute is
-    bound here once loaded)."""
+    """The native module, loaded and configured; None if it cannot be (see reason()),
+    or, with oxidag.mode=native, `missing()` raised. `native._native` from another
+    module is the same (PEP 562: the attribute is bound here once loaded)."""
     module = globals().get('_native', _loading)
     if module is not _loading:
         return module
@@ -74,7 +87,11 @@ def load():
                 for name, args in _settings.items():
                     getattr(module, name)(*args)
             globals()['_native'] = module
-    return globals()['_native']
+    module = globals()['_native']
+    if module is None and mode == b'native':
+        # Found at start (else extsetup refused every command) but not loadable.
+        raise missing()
+    return module
 
 
 def __getattr__(name):
