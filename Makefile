@@ -20,9 +20,10 @@ venv: $(VENV)/.installed
 
 # The native module in place, for `[extensions] oxidag = $(CURDIR)/hgext/oxidag`: a
 # new file renamed over the old, so that a process with the old one mapped (a chg
-# server, a test run) keeps reading it instead of faulting on a rewritten one.
+# server, a test run) keeps reading it instead of faulting on a rewritten one. With
+# the functions kept for the benchmarks (feature bench; the wheel leaves them out).
 build: venv
-	cargo build --release -p oxidag-bindings --features $(BACKEND)
+	cargo build --release -p oxidag-bindings --features $(BACKEND),bench
 	cp target/release/lib_native.so $(NATIVE).new && mv -f $(NATIVE).new $(NATIVE)
 	@$(PYTHON) -c "import sys; sys.path.insert(0, 'hgext/oxidag'); import _native; print('built _native with', _native.BACKEND)"
 
@@ -44,7 +45,7 @@ test-rust:
 	cargo test --release -p oxidag-bindings --features pyo3 --lib
 
 test-backend: build
-	OXIDAG_EXPECT_BACKEND=$(BACKEND) $(PYTHON) -m pytest -q tests
+	OXIDAG_EXPECT_BACKEND=$(BACKEND) OXIDAG_EXPECT_BENCH=1 $(PYTHON) -m pytest -q tests
 	OXIDAG_EXPECT_BACKEND=$(BACKEND) tests/run-t-tests
 
 # Mercurial 6.9.5, the oldest release supported (minimumhgversion): the pytest suite
@@ -57,7 +58,7 @@ $(OLD_HG_VENV)/.installed: tests/requirements-hg6.9.txt
 	touch $@
 
 test-older-hg: build $(OLD_HG_VENV)/.installed
-	OXIDAG_EXPECT_BACKEND=$(BACKEND) $(OLD_HG_VENV)/bin/python -m pytest -q tests
+	OXIDAG_EXPECT_BACKEND=$(BACKEND) OXIDAG_EXPECT_BENCH=1 $(OLD_HG_VENV)/bin/python -m pytest -q tests
 	OXIDAG_EXPECT_BACKEND=$(BACKEND) VENV=$(abspath $(OLD_HG_VENV)) tests/run-t-tests
 
 test-install: venv
@@ -102,6 +103,8 @@ lint:
 	cargo clippy -p hg-core --all-targets -- -D warnings
 	cargo clippy -p oxidag-bindings --features pyo3 -- -D warnings
 	cargo clippy -p oxidag-bindings --features cpython -- -D warnings
+	cargo clippy -p oxidag-bindings --features pyo3,bench -- -D warnings
+	cargo clippy -p oxidag-bindings --features cpython,bench -- -D warnings
 
 bench: build
 	cargo bench -p hg-core --bench ancestry

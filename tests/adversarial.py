@@ -192,6 +192,7 @@ VALID = {
     "sources": ("revs", lambda: [1]),
     "sample": ("revs", lambda: [9]),
     "within": ("revs", lambda: [1, 2, 3, 4, 5, 9]),
+    "set": ("revs", lambda: [1, 2, 5]),
     "children": ("bool", lambda: False),
     "target": ("int", lambda: 3),
     "queries": ("queries", lambda: [([9], [3]), ([5], [])]),

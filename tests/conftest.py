@@ -73,6 +73,21 @@ def native():
     return _native
 
 
+# The module functions built only with the Cargo feature `bench` (bindings/src/api.rs).
+BENCH_ONLY = ("headrevsall", "isancestormany", "missingancestorsmany", "containsmany")
+
+
+@pytest.fixture(scope="session")
+def bench_api(native):
+    """The built `_native` with the functions kept for the benchmarks (Cargo feature
+    `bench`: `make build` has them, the wheel does not); skipped on a build without,
+    unless OXIDAG_EXPECT_BENCH (make test) says the build must have them."""
+    if not hasattr(native, BENCH_ONLY[0]):
+        assert not os.environ.get("OXIDAG_EXPECT_BENCH"), "the build lacks the feature bench: run make build"
+        pytest.skip("this build of _native has no benchmark-only functions (Cargo feature bench: the wheel)")
+    return native
+
+
 @pytest.fixture(scope="session")
 def seed():
     value = int(os.environ.get("OXIDAG_SEED", random.randrange(1 << 32)))

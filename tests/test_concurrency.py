@@ -19,7 +19,7 @@ def test_queries_while_another_thread_commits(native, tmp_path):
     expected = {t: list(native.AncestorsIterator(parents, [t], 0, True)) for t in tips}
     expected_missing = native.MissingAncestors(parents, [1500]).missingancestors([2999])
     pairs = [(rng.randrange(3000), rng.randrange(3000)) for _ in range(200)]
-    expected_pairs = native.isancestormany(parents, [a for a, _ in pairs], [b for _, b in pairs])
+    expected_pairs = [native.isancestor(parents, a, b) for a, b in pairs]
     errors = []
     stop = threading.Event()
 
@@ -31,7 +31,7 @@ def test_queries_while_another_thread_commits(native, tmp_path):
                 lazy = native.LazyAncestors(index, [2999], 0, True)
                 assert all(r in lazy for r in expected[2999][::37])
                 assert native.MissingAncestors(index, [1500]).missingancestors([2999]) == expected_missing
-                got = native.isancestormany(index, [a for a, _ in pairs], [b for _, b in pairs])
+                got = [native.isancestor(index, a, b) for a, b in pairs]
                 assert got == expected_pairs
         except Exception as exc:  # reported by the main thread
             errors.append(exc)
@@ -53,33 +53,61 @@ def test_queries_while_another_thread_commits(native, tmp_path):
     assert list(native.LazyAncestors(index, [3039], 0, True))[:41] == list(range(3039, 2998, -1))
 
 
-def test_kernels_equal_at_one_and_two_threads(native):
-    rng = random.Random(12)
-    # Above the kernels' threshold (65,536 revisions) so the parallel paths run.
-    parents = random_dag(rng, 90000, root_rate=0.001)
-    filtered = {r for r in range(85000, 90000) if rng.random() < 0.5}
-    revs = list(range(0, 90000, 3))
+def at_one_and_two_threads(native, kernels):
+    """The results of `kernels()` with the kernels on one thread, then on two."""
     results = []
     try:
         for threads in (1, 2):
             native.setthreads(threads)
             assert native.threads() == threads
-            a = native.RevisionSet(range(0, 90000, 2))
-            b = native.RevisionSet(range(0, 90000, 3))
-            results.append(
-                (
-                    native.headrevsall(parents, filtered),
-                    list(native.headrevs(parents, revs)),
-                    list(native.roots(parents, revs)),
-                    list(native.children(parents, revs)),
-                    list(a & b), list(a | b), list(a - b),
-                    native.isancestormany(parents, revs[:500], revs[-500:]),
-                )
-            )
+            results.append(kernels())
     finally:
         native.setthreads(0)
-    assert results[0] == results[1]
-    assert results[0][0]  # not a vacuous comparison
+    return results
+
+
+def large_graph():
+    rng = random.Random(12)
+    # Above the kernels' threshold (65,536 revisions) so the parallel paths run.
+    parents = random_dag(rng, 90000, root_rate=0.001)
+    filtered = {r for r in range(85000, 90000) if rng.random() < 0.5}
+    return parents, filtered, list(range(0, 90000, 3))
+
+
+def test_kernels_equal_at_one_and_two_threads(native):
+    parents, _, revs = large_graph()
+
+    def kernels():
+        a = native.RevisionSet(range(0, 90000, 2))
+        b = native.RevisionSet(range(0, 90000, 3))
+        return (
+            list(native.headrevs(parents, revs)),
+            list(native.roots(parents, revs)),
+            list(native.children(parents, revs)),
+            list(a & b), list(a | b), list(a - b),
+        )
+
+    one, two = at_one_and_two_threads(native, kernels)
+    assert one == two
+    assert one[0]  # not a vacuous comparison
+
+
+def test_bench_kernels_equal_at_one_and_two_threads(bench_api):
+    native = bench_api
+    parents, filtered, revs = large_graph()
+    members = native.RevisionSet(range(0, 90000, 2))
+
+    def kernels():
+        return (
+            native.headrevsall(parents, filtered),
+            native.isancestormany(parents, revs[:500], revs[-500:]),
+            [list(s) for s in native.missingancestorsmany(parents, [([89999], [45000]), ([60000], [59000])])],
+            native.containsmany(members, range(0, 90000, 3)),
+        )
+
+    one, two = at_one_and_two_threads(native, kernels)
+    assert one == two
+    assert one[0] and any(one[1]) and one[2][0]  # not a vacuous comparison
 
 
 def test_shared_objects_while_another_thread_commits(native, tmp_path):

@@ -77,12 +77,6 @@ def check_graph(native, index, parents, rng, rounds=8):
         # The revset parents(): every parent of a member, null aside.
         expected_parents = sorted({p for r in members for p in pf(r)} - {nullrev})
         assert list(native.parents(index, subset)) == list(native.parents(index, members)) == expected_parents
-        probes = sample(rng, n + 2, 20) + [None, 2**70, "x"]
-        assert members.containsmany(probes) == [p in set(subset) - {nullrev} for p in probes]
-        queries = [(sample(rng, n, 3), sample(rng, n, 3)) for _ in range(3)]
-        assert [list(s) for s in native.missingancestorsmany(index, queries)] == [
-            sorted(ancestor.incrementalmissingancestors(pf, c).missingancestors(h)) for h, c in queries
-        ]
         # The revset roots(): members none of whose parents is a member.
         expected_roots = [r for r in members if not any(0 <= p and p in members for p in pf(r))]
         assert list(native.roots(index, subset)) == list(native.roots(index, members)) == expected_roots
@@ -167,6 +161,39 @@ def check_graph(native, index, parents, rng, rounds=8):
             a, b = rng.randrange(-1, n), rng.randrange(n)
             expected_anc = a == nullrev or a == b or (a < b and bool(dagop._reachablerootspure(pf, a, [a], [b], False)))
             assert native.isancestor(index, a, b) == expected_anc
+
+
+def check_bench_kernels(native, index, parents, rng, rounds=8):
+    """The functions kept for the benchmarks (Cargo feature `bench`) equal
+    Mercurial's pure code (and Python's sets) on this graph."""
+    n = len(parents)
+    pf = pfunc_of(parents)
+    for _ in range(rounds):
+        subset = sample(rng, n, 12)
+        members = native.RevisionSet(r for r in subset if r != nullrev)
+        probes = sample(rng, n + 2, 20)
+        expected = [p in set(subset) - {nullrev} for p in probes]
+        assert native.containsmany(members, probes) == native.containsmany(members.tolist(), probes) == expected
+        queries = [(sample(rng, n, 3), sample(rng, n, 3)) for _ in range(3)]
+        assert [list(s) for s in native.missingancestorsmany(index, queries)] == [
+            sorted(ancestor.incrementalmissingancestors(pf, c).missingancestors(h)) for h, c in queries
+        ]
+        a, b = sample(rng, n, 10), sample(rng, n, 10)
+        assert native.isancestormany(index, a, b) == [native.isancestor(index, x, y) for x, y in zip(a, b)]
+        # Closed under descendants, as a repoview's (C's headrevs relies on it).
+        filtered = set(sample(rng, n, 2, null=False))
+        filtered.update(r for r in range(n) if any(p in filtered for p in pf(r)))
+        visible = [r for r in range(n) if r not in filtered]
+        expected_heads = sorted(set(visible) - {p for r in visible for p in pf(r)})
+        assert native.headrevsall(index, filtered) == expected_heads  # C: [] when all are filtered
+
+
+def test_bench_kernels_on_random_dags(bench_api, seed):
+    rng = random.Random(seed)
+    for _ in range(100):
+        parents = random_dag(rng, rng.randrange(1, 80), root_rate=rng.random() * 0.3,
+                             merge_rate=rng.random() * 0.6)
+        check_bench_kernels(bench_api, parents, parents, rng)
 
 
 def test_random_dags_as_python_lists(native, seed):

@@ -33,7 +33,7 @@ use crate::dagcache;
 use crate::heads_replay;
 use crate::host::{detached, lock, ErrorKind, Host};
 use crate::index::{self, snapshot};
-use crate::objects::{filtered, report, revision, Origins, Queries, RevsArg, SetData};
+use crate::objects::{filtered, report, revision, Origins, RevsArg, SetData};
 use crate::ops::{self, Table};
 use crate::{pool, Obj, PyErr};
 
@@ -74,7 +74,8 @@ macro_rules! plain_results {
 
 /// The table of module functions (see the module docs). `$expand!` receives each
 /// entry as `function NAME [DOCS] (ARG: KIND = DEFAULT, ...) TARGET` or `varargs
-/// NAME [DOCS] TARGET`, then `register NAME...`.
+/// NAME [DOCS] TARGET`, then `register add_functions NAME...`; with the feature
+/// `bench`, also the `bench` entries and `register add_bench_functions NAME...`.
 #[macro_export]
 macro_rules! native_functions {
     ($expand:ident) => {
@@ -82,9 +83,6 @@ macro_rules! native_functions {
             functions {
                 /// Heads of a set of revisions (`dagop.headrevs`), as a native set.
                 fn headrevs(index: Index, revs: Revs) = headrevs;
-                /// Heads of the whole graph up to `stop`, skipping filtered revisions (C's
-                /// `headrevs`).
-                fn headrevsall(index: Index, filteredrevs: Filtered = None, stop: OptSize = None) = headrevsall;
                 /// `dagop.headrevssubset` as `revlog.heads(start, stop)` calls it: the very
                 /// Python set Mercurial builds, by the same additions and removals, so that it
                 /// iterates in the same order. `canonicalorder`: the revlog reports a null
@@ -122,12 +120,6 @@ macro_rules! native_functions {
                 fn reachablerootsset(index: Index, minroot: Int, heads: Revs, roots: Revs, includepath: Bool = false) = reachablerootsset;
                 /// Whether `a` is an ancestor of `b` (`revlog.isancestorrev`).
                 fn isancestor(index: Index, a: Int, b: Int) = isancestor;
-                /// Many is-ancestor questions at once, answered in parallel: is `a[i]` an
-                /// ancestor of `b[i]`? A list of bools, paired as `zip(a, b)`.
-                fn isancestormany(index: Index, a: Revs, b: Revs) = isancestormany;
-                /// Independent missing-ancestors questions, `(heads, common)` pairs, answered
-                /// on several threads: `::heads - ::common` each, as native sets.
-                fn missingancestorsmany(index: Index, queries: Queries) = missingancestorsmany;
                 /// Every ancestor as a native set (`::revs`).
                 fn ancestorsset(index: Index, revs: Revs, stoprev: Int = 0, inclusive: Bool = true) = ancestorsset;
                 /// The revset ancestor walk (`dag_util.revancestors`) as a native set: `revs`
@@ -182,6 +174,22 @@ macro_rules! native_functions {
                 /// The deepest common ancestors (`ancestor.ancestors`), ascending.
                 fn ancestors = ancestors;
             }
+            // For the benchmarks and the parallel kernels' tests only (Cargo feature
+            // `bench`): no production caller; the wheel leaves them out.
+            bench {
+                /// Heads of the whole graph up to `stop`, skipping filtered revisions (C's
+                /// `headrevs`).
+                fn headrevsall(index: Index, filteredrevs: Filtered = None, stop: OptSize = None) = headrevsall;
+                /// Many is-ancestor questions at once, answered in parallel: is `a[i]` an
+                /// ancestor of `b[i]`? A list of bools, paired as `zip(a, b)`.
+                fn isancestormany(index: Index, a: Revs, b: Revs) = isancestormany;
+                /// Independent missing-ancestors questions, `(heads, common)` pairs, answered
+                /// on several threads: `::heads - ::common` each, as native sets.
+                fn missingancestorsmany(index: Index, queries: Queries) = missingancestorsmany;
+                /// Membership of each of `revs` in `set` (a `RevisionSet`; ints are made
+                /// one), in order, answered in parallel for many probes.
+                fn containsmany(set: Revs, revs: Revs) = containsmany;
+            }
         }
     };
     // The table's grammar, read here only: each entry reaches `$expand!` on its own.
@@ -193,10 +201,20 @@ macro_rules! native_functions {
         varargs {
             $( $(#[doc = $vdoc:literal])* fn $vname:ident = $vtarget:ident ; )*
         }
+        bench {
+            $( $(#[doc = $bdoc:literal])*
+               fn $bname:ident ( $( $barg:ident : $bkind:ident $(= $bdefault:tt)? ),* ) = $btarget:ident ; )*
+        }
     ) => {
         $( $expand!(function $name [$($doc)*] ($($arg : $kind $(= $default)?),*) $target); )*
         $( $expand!(varargs $vname [$($vdoc)*] $vtarget); )*
-        $expand!(register $($name)* $($vname)*);
+        $expand!(register add_functions $($name)* $($vname)*);
+        $(
+            #[cfg(feature = "bench")]
+            $expand!(function $bname [$($bdoc)*] ($($barg : $bkind $(= $bdefault)?),*) $btarget);
+        )*
+        #[cfg(feature = "bench")]
+        $expand!(register add_bench_functions $($bname)*);
     };
 }
 
@@ -254,6 +272,7 @@ pub fn headrevs<H: Host>(h: H, index: Obj, revs: RevsArg) -> Result<SetData, PyE
     compute_set(h, &index, |t, par, _| ops::heads(t, revs, par))
 }
 
+#[cfg(feature = "bench")]
 pub fn headrevsall<H: Host>(
     h: H,
     index: Obj,
@@ -415,6 +434,7 @@ pub fn isancestor<H: Host>(h: H, index: Obj, a: i64, b: i64) -> Result<bool, PyE
     compute(h, &index, |t, _, _| ops::is_ancestor(t, a, b))
 }
 
+#[cfg(feature = "bench")]
 pub fn isancestormany<H: Host>(
     h: H,
     index: Obj,
@@ -425,10 +445,11 @@ pub fn isancestormany<H: Host>(
     compute(h, &index, |t, par, _| ops::is_ancestor_many(t, a, b, par))
 }
 
+#[cfg(feature = "bench")]
 pub fn missingancestorsmany<H: Host>(
     h: H,
     index: Obj,
-    queries: Queries,
+    queries: crate::objects::Queries,
 ) -> Result<Vec<SetData>, PyErr> {
     let queries = queries
         .0
@@ -442,6 +463,16 @@ pub fn missingancestorsmany<H: Host>(
         .into_iter()
         .map(|set| SetData::computed(set, origins.cloned(h)))
         .collect())
+}
+
+#[cfg(feature = "bench")]
+pub fn containsmany<H: Host>(h: H, set: RevsArg, revs: RevsArg) -> Result<Vec<bool>, PyErr> {
+    let set = match set {
+        RevsArg::Native(set) => set,
+        ints => SetData::new(h, Some(ints))?,
+    };
+    let probes = revs.list(h)?;
+    set.contains_many(h, &probes)
 }
 
 pub fn ancestorsset<H: Host>(

@@ -28,7 +28,7 @@ use hg_core::bitset::SetOp;
 use crate::api::{self, ReplayedSet};
 use crate::args::ErrorArgs;
 use crate::host::{ErrorKind, Host};
-use crate::objects::{AncestorsIter, LazyData, MissingData, Queries, RevsArg, SetData, SetIter};
+use crate::objects::{AncestorsIter, LazyData, MissingData, RevsArg, SetData, SetIter};
 
 /// See [`crate::Obj`].
 pub type Obj = PyObject;
@@ -140,13 +140,14 @@ impl<'s> cpython::FromPyObject<'s> for RevsArg {
     }
 }
 
-impl<'s> cpython::FromPyObject<'s> for Queries {
+#[cfg(feature = "bench")]
+impl<'s> cpython::FromPyObject<'s> for crate::objects::Queries {
     fn extract(py: Python, obj: &'s PyObject) -> PyResult<Self> {
         let queries = obj
             .iter(py)?
             .map(|query| query?.extract::<(RevsArg, RevsArg)>(py))
             .collect::<PyResult<Vec<_>>>()?;
-        Ok(Queries(queries))
+        Ok(crate::objects::Queries(queries))
     }
 }
 
@@ -245,8 +246,8 @@ macro_rules! cpython_function {
             add(py, m, all, stringify!($name), function)
         }
     };
-    (register $($name:ident)*) => {
-        fn add_functions(py: Python<'_>, m: &PyModule, all: &mut Vec<&'static str>) -> PyResult<()> {
+    (register $add:ident $($name:ident)*) => {
+        fn $add(py: Python<'_>, m: &PyModule, all: &mut Vec<&'static str>) -> PyResult<()> {
             $( $name(py, m, all)?; )*
             Ok(())
         }
@@ -392,15 +393,6 @@ py_class!(class RevisionSet |py| {
         self.data(py).to_list(py, descending)
     }
 
-    #[doc = concat!("containsmany($self, revs)\n--\n\n", crate::doc!(containsmany))]
-    def containsmany(&self, revs: PyObject) -> PyResult<Vec<bool>> {
-        let probes = revs
-            .iter(py)?
-            .map(|r| Ok(r?.extract::<i64>(py).ok()))
-            .collect::<PyResult<Vec<_>>>()?;
-        self.data(py).contains_many(py, probes)
-    }
-
     def __and__(lhs, rhs) -> PyResult<PyObject> {
         RevisionSet::combine(py, lhs, rhs, SetOp::Intersection)
     }
@@ -505,6 +497,8 @@ fn module_init(py: Python<'_>, m: &PyModule) -> PyResult<()> {
         add(py, m, &mut all, name, class)?;
     }
     add_functions(py, m, &mut all)?;
+    #[cfg(feature = "bench")]
+    add_bench_functions(py, m, &mut all)?;
     m.add(py, "__all__", all)
 }
 

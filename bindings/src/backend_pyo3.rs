@@ -16,7 +16,7 @@ use crate::api::{self, ReplayedSet};
 use crate::args::ErrorArgs;
 use crate::heads_replay::HeadsChange;
 use crate::host::{ErrorKind, Host};
-use crate::objects::{AncestorsIter, LazyData, MissingData, Queries, RevsArg, SetData, SetIter};
+use crate::objects::{AncestorsIter, LazyData, MissingData, RevsArg, SetData, SetIter};
 use hg_core::bitset::SetOp;
 
 /// See [`crate::Obj`].
@@ -123,7 +123,8 @@ impl<'a, 'py> FromPyObject<'a, 'py> for RevsArg {
     }
 }
 
-impl<'a, 'py> FromPyObject<'a, 'py> for Queries {
+#[cfg(feature = "bench")]
+impl<'a, 'py> FromPyObject<'a, 'py> for crate::objects::Queries {
     type Error = PyErr;
 
     fn extract(obj: Borrowed<'a, 'py, PyAny>) -> PyResult<Self> {
@@ -131,7 +132,7 @@ impl<'a, 'py> FromPyObject<'a, 'py> for Queries {
             .try_iter()?
             .map(|query| query?.extract::<(RevsArg, RevsArg)>())
             .collect::<PyResult<Vec<_>>>()?;
-        Ok(Queries(queries))
+        Ok(crate::objects::Queries(queries))
     }
 }
 
@@ -216,8 +217,8 @@ macro_rules! pyo3_function {
             api::$target(py, index, revs.extract::<Vec<i64>>()?)?.to_python(py)
         }
     };
-    (register $($name:ident)*) => {
-        fn add_functions(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    (register $add:ident $($name:ident)*) => {
+        fn $add(m: &Bound<'_, PyModule>) -> PyResult<()> {
             $( m.add_function(wrap_pyfunction!($name, m)?)?; )*
             Ok(())
         }
@@ -391,15 +392,6 @@ impl PyRevisionSet {
         self.0.to_list(py, descending)
     }
 
-    #[doc = crate::doc!(containsmany)]
-    fn containsmany(&self, py: Python<'_>, revs: &Bound<'_, PyAny>) -> PyResult<Vec<bool>> {
-        let probes = revs
-            .try_iter()?
-            .map(|r| Ok(r?.extract::<i64>().ok()))
-            .collect::<PyResult<Vec<_>>>()?;
-        self.0.contains_many(py, probes)
-    }
-
     fn __and__(&self, py: Python<'_>, other: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
         self.combine(py, other, SetOp::Intersection)
     }
@@ -461,5 +453,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyMissingAncestors>()?;
     m.add_class::<PyRevisionSet>()?;
     m.add_class::<PyRevisionSetIterator>()?;
-    add_functions(m)
+    add_functions(m)?;
+    #[cfg(feature = "bench")]
+    add_bench_functions(m)?;
+    Ok(())
 }

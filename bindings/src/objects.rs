@@ -28,6 +28,7 @@ pub enum RevsArg {
 }
 
 /// A `Queries` argument: `(heads, common)` pairs of revisions arguments.
+#[cfg(feature = "bench")]
 pub struct Queries(pub Vec<(RevsArg, RevsArg)>);
 
 impl RevsArg {
@@ -236,17 +237,13 @@ impl SetData {
         Ok(revs)
     }
 
-    /// Membership of each probe (`None`: not an int revision), in order.
-    pub fn contains_many<H: Host>(
-        &self,
-        h: H,
-        probes: Vec<Option<i64>>,
-    ) -> Result<Vec<bool>, PyErr> {
-        let probes: Vec<Option<Revision>> = probes.into_iter().map(args::member).collect();
+    /// Membership of each probe, in order (parallel for many).
+    #[cfg(feature = "bench")]
+    pub fn contains_many<H: Host>(&self, h: H, probes: &[Revision]) -> Result<Vec<bool>, PyErr> {
         let set = Arc::clone(self.members(h)?);
         let (par, warning) = pool::parallelism();
         report(h, warning)?;
-        Ok(h.detach(|| ops::contains_many(&set, &probes, &par)))
+        Ok(h.detach(|| hg_core::parallel::contains_many(&set, probes, &par)))
     }
 
     /// `self op other`, computed without the GIL.
@@ -572,9 +569,6 @@ macro_rules! doc {
     };
     (tolist) => {
         "The members as a list, ascending (or descending)."
-    };
-    (containsmany) => {
-        "Membership of each of `revs`, in order (parallel for many probes)."
     };
 }
 

@@ -421,6 +421,7 @@ pub fn is_ancestor(table: &Table, a: Revision, b: Revision) -> Result<bool, Grap
     dagops::is_ancestor(table.as_ref(), a, b)
 }
 
+#[cfg(feature = "bench")]
 /// Heads of the whole graph up to `stop` (C's `headrevs`), parallel for large graphs.
 pub fn graph_heads(
     table: &Table,
@@ -436,20 +437,7 @@ pub fn graph_heads(
     ))
 }
 
-/// Membership of each probe (`None`: a Python object no revision equals), in order,
-/// parallel for many probes.
-pub fn contains_many(
-    set: &RevisionSet,
-    probes: &[Option<Revision>],
-    par: &Parallelism,
-) -> Vec<bool> {
-    let probes: Vec<Revision> = probes
-        .iter()
-        .map(|p| p.unwrap_or(hg_core::NULL_REVISION))
-        .collect();
-    parallel::contains_many(set, &probes, par)
-}
-
+#[cfg(feature = "bench")]
 /// Independent `(heads, common)` missing-ancestors questions, on several threads.
 pub fn missing_ancestors_many(
     table: &Table,
@@ -459,6 +447,7 @@ pub fn missing_ancestors_many(
     parallel::missing_ancestors_many(table, queries, par)
 }
 
+#[cfg(feature = "bench")]
 /// Many is-ancestor questions at once, in parallel: is `a[i]` an ancestor of `b[i]`?
 /// Paired as Python's `zip` pairs (up to the shorter).
 pub fn is_ancestor_many(
