@@ -214,6 +214,7 @@ VALID = {
     "stop": ("int", lambda: 5),
     "path": ("text", lambda: "/nonexistent/oxidag-adversarial-cache"),
     "source": ("bytes", lambda: b"a source"),
+    "nodes": ("bytes", lambda: b"\x01" * 20),
     "install": ("bool", lambda: False),
     "reach": ("bool", lambda: True),
     "revisions": ("int", lambda: 5),

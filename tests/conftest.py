@@ -13,6 +13,8 @@ CONTRIB = os.path.join(CHECKOUT, "contrib")
 HG = os.path.join(os.path.dirname(sys.executable), "hg")
 SHARED_DAGS = os.path.join(os.path.dirname(CHECKOUT), "shared", "dags")
 HG_ENV = dict(os.environ, HGRCPATH="", HGPLAIN="1", HGUSER="test <test@example.org>")
+# Obsolescence markers honoured (hg debugobsolete, hidden changesets).
+EVOLUTION = ["experimental.evolution=all"]
 
 # Revsets that walk ancestry, for repositories of at least 300 revisions: the
 # extension's output must equal Mercurial's (tests/test_extension.py runs them

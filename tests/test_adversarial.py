@@ -74,9 +74,10 @@ def test_valid_calls_answer(outcomes):
     assert all(o.startswith("ok") for o in valid.values()), valid
 
 
-# Functions that may not read the index they are given: `truncated` reads only its
-# length, `dagcacheload` only after a valid cache file (none here).
-NOT_READING = ("truncated:", "dagcacheload:")
+# Functions that may not read the index's parents: `truncated` reads only its
+# length, `dagcacheload` only after a valid cache file (none here), `revsofnodes`
+# only nodes.
+NOT_READING = ("truncated:", "dagcacheload:", "revsofnodes:")
 
 
 def test_lying_lengths_are_refused_before_any_allocation(outcomes):

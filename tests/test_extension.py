@@ -11,7 +11,7 @@ import threading
 
 import pytest
 
-from conftest import HG_ENV, REVSETS, hg, make_repo, random_dag
+from conftest import EVOLUTION, HG_ENV, REVSETS, hg, make_repo, random_dag
 
 ACROSS_STRIP = os.path.join(os.path.dirname(os.path.abspath(__file__)), "acrossstrip.py")
 
@@ -380,16 +380,15 @@ def test_hidden_changesets(tmp_path, native):
     # with and without --hidden.
     rng = random.Random(31)
     path = make_repo(tmp_path / "obs", random_dag(rng, 200))
-    evolution = ["experimental.evolution=all"]
     # Generated history is public, and public changesets cannot become obsolete.
     hg("phase", "--draft", "--force", "-r", "all()", cwd=path, extension=False)
     heads = hg("log", "-r", "heads(all())", "-T", "{node}\n", cwd=path, extension=False).stdout.split()
     assert len(heads) > 3
     for node in heads[:3]:
-        hg("debugobsolete", node.decode(), cwd=path, extension=False, config=evolution)
+        hg("debugobsolete", node.decode(), cwd=path, extension=False, config=EVOLUTION)
     for expr in ["all()", "heads(all())", "ancestors(tip)", "descendants(5)", "5::", "only(tip, 20)", "children(3)", "roots(all())"]:
         for extra in ([], ["--hidden"]):
-            expected = hg("log", *extra, "-r", expr, "-T", "{rev}\n", cwd=path, extension=False, config=evolution).stdout
-            assert hg("log", *extra, "-r", expr, "-T", "{rev}\n", cwd=path, config=evolution).stdout == expected, (expr, extra)
-    hidden = hg("log", "--hidden", "-r", "hidden()", "-T", "{rev}\n", cwd=path, extension=False, config=evolution).stdout
+            expected = hg("log", *extra, "-r", expr, "-T", "{rev}\n", cwd=path, extension=False, config=EVOLUTION).stdout
+            assert hg("log", *extra, "-r", expr, "-T", "{rev}\n", cwd=path, config=EVOLUTION).stdout == expected, (expr, extra)
+    hidden = hg("log", "--hidden", "-r", "hidden()", "-T", "{rev}\n", cwd=path, extension=False, config=EVOLUTION).stdout
     assert hidden  # the markers did hide something

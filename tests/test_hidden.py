@@ -11,10 +11,9 @@ import sys
 import pytest
 from mercurial import error, obsolete, repoview
 
-from conftest import CONTRIB, HG_ENV, hg, make_repo, random_dag
+from conftest import EVOLUTION, CONTRIB, HG_ENV, hg, make_repo, random_dag
 
 DUMP = os.path.join(os.path.dirname(os.path.abspath(__file__)), "hiddendump.py")
-EVOLUTION = ["experimental.evolution=all"]
 
 # (name, revisions, share of draft revisions): most revisions draft takes the markers
 # path of the obsolete set, few draft Mercurial's own.

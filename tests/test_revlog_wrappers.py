@@ -10,7 +10,7 @@ import pytest
 from mercurial import dagop, error, revlog
 from mercurial.node import nullrev
 
-from conftest import hg, make_repo, random_dag
+from conftest import EVOLUTION, hg, make_repo, random_dag
 
 
 @pytest.fixture(scope="module")
@@ -107,14 +107,13 @@ def filerepo(tmp_path_factory):
     # Backrefs count back from the revision being made.
     spec = ["." if rev == 0 else "*%d" % (rev - p1) + ("/%d" % (rev - p2) if p2 >= 0 else "") for rev, (p1, p2) in enumerate(parents)]
     path = tmp_path_factory.mktemp("files") / "repo"
-    evolution = ["experimental.evolution=all"]
     hg("init", str(path), extension=False)
     hg("debugbuilddag", "--mergeable-file", " ".join(spec), cwd=path, extension=False)
     hg("phase", "--draft", "--force", "-r", "all()", cwd=path, extension=False)
     heads = hg("log", "-r", "heads(all())", "-T", "{node}\n", cwd=path, extension=False).stdout.split()
     assert len(heads) > 3
     for node in heads[:3]:
-        hg("debugobsolete", node.decode(), cwd=path, extension=False, config=evolution)
+        hg("debugobsolete", node.decode(), cwd=path, extension=False, config=EVOLUTION)
     ui = uimod.ui.load()
     ui.setconfig(b"experimental", b"evolution", b"all")
     return hgmod.repository(ui, str(path).encode())

@@ -12,7 +12,7 @@ import sys
 
 import pytest
 
-from conftest import HG_ENV, REVSETS, SHARED_DAGS, hg, make_repo, random_dag
+from conftest import EVOLUTION, HG_ENV, REVSETS, SHARED_DAGS, hg, make_repo, random_dag
 
 DUMP = os.path.join(os.path.dirname(os.path.abspath(__file__)), "revsetdump.py")
 
@@ -130,7 +130,7 @@ def obsolete_repo(tmp_path_factory):
     heads = hg("log", "-r", "heads(all())", "-T", "{node}\n", cwd=path, extension=False).stdout.split()
     assert len(heads) > 3
     for node in heads[:3]:
-        hg("debugobsolete", node.decode(), cwd=path, extension=False, config=["experimental.evolution=all"])
+        hg("debugobsolete", node.decode(), cwd=path, extension=False, config=EVOLUTION)
     return path
 
 

@@ -15,7 +15,7 @@ import sys
 
 import pytest
 
-from conftest import HG_ENV, hg, make_repo, random_dag
+from conftest import EVOLUTION, HG_ENV, hg, make_repo, random_dag
 
 DUMP = os.path.join(os.path.dirname(os.path.abspath(__file__)), "revsetdump.py")
 COUNT = int(os.environ.get("OXIDAG_GRAMMAR_COUNT", "400"))
@@ -86,7 +86,7 @@ def hidden_repo(tmp_path_factory):
     hg("phase", "--draft", "--force", "-r", "all()", cwd=path, extension=False)
     heads = hg("log", "-r", "heads(all())", "-T", "{node}\n", cwd=path, extension=False).stdout.split()
     for node in heads[:4]:
-        hg("debugobsolete", node.decode(), cwd=path, extension=False, config=["experimental.evolution=all"])
+        hg("debugobsolete", node.decode(), cwd=path, extension=False, config=EVOLUTION)
     return path
 
 

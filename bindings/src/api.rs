@@ -63,6 +63,7 @@ macro_rules! plain_results {
     ($convert:ident) => {
         $convert!(
             Vec<i32>,
+            Vec<Option<i32>>,
             Vec<bool>,
             bool,
             usize,
@@ -145,6 +146,10 @@ macro_rules! native_functions {
                 /// The bytes of a persistent DAG cache file for the first `revisions`
                 /// revisions of `index` (`source` its identity when loaded).
                 fn dagcachebytes(index: Index, source: Bytes, revisions: Int) = dagcachebytes;
+                /// The revisions of `nodes` (20-byte nodes joined) in `index`, in order, `None`
+                /// for a node it lacks: one scan down from the tip, stopping once all are
+                /// found, where the C index would build its node tree to look them up.
+                fn revsofnodes(index: Index, nodes: Bytes) = revsofnodes;
                 /// Read the parents table of `index` now (a command server preloading a
                 /// repository): the number of revisions read. With `reach`, also build its
                 /// reachability index (else built once walks have cost about three builds):
@@ -568,6 +573,10 @@ pub fn dagcachebytes<H: Host>(
     let revisions = usize::try_from(revisions)
         .map_err(|_| h.error(ErrorKind::Value, "revisions must be >= 0"))?;
     dagcache::encode(h, &index, &source, revisions).map(Bytes)
+}
+
+pub fn revsofnodes<H: Host>(h: H, index: Obj, nodes: Vec<u8>) -> Result<Vec<Option<i32>>, PyErr> {
+    crate::nodes::revs_of_nodes(h, &index, &nodes)
 }
 
 pub fn warm<H: Host>(h: H, index: Obj, reach: bool) -> Result<usize, PyErr> {

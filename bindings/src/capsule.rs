@@ -141,6 +141,16 @@ impl CApi {
         node == Some(expected)
     }
 
+    /// The node of `rev` (its first `node_len` bytes, at most 20), in place; `None`
+    /// past the end.
+    ///
+    /// # Safety
+    /// As for [`CApi::len`]; the slice must not outlive the index or a change to it.
+    pub unsafe fn node_ref(&self, index: *mut c_void, rev: i32, node_len: usize) -> Option<&[u8]> {
+        // Safety: per this function's contract.
+        unsafe { self.node_slice(index, rev, node_len) }
+    }
+
     /// # Safety
     /// As for [`CApi::len`]; the slice must not outlive the index or a change to it.
     unsafe fn node_slice(&self, index: *mut c_void, rev: i32, node_len: usize) -> Option<&[u8]> {

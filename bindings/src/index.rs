@@ -64,11 +64,41 @@ pub trait IndexReader {
     ) -> Result<(), LoadError<Self::Error>> {
         parents_one_by_one(self, start, end, sink)
     }
+    /// The nodes of revisions `end - 1` down to 0 handed to `visit` in that order,
+    /// until it returns false or a revision has no node (a source without nodes).
+    /// Readers that can hand out a node without copying it should.
+    fn scan_nodes_down(
+        &self,
+        end: i32,
+        visit: &mut dyn FnMut(i32, &[u8]) -> bool,
+    ) -> Result<(), Self::Error> {
+        scan_nodes_one_by_one(self, end, visit)
+    }
     /// Whether reading goes through Python (slow enough to check only cheap things on
     /// hot paths).
     fn through_python(&self) -> bool;
     /// Run Python's pending signal handlers (Ctrl-C while a large index is read).
     fn check_signals(&self) -> Result<(), Self::Error>;
+}
+
+/// [`IndexReader::scan_nodes_down`] one copied node at a time, looking at Python's
+/// signals now and then.
+pub fn scan_nodes_one_by_one<R: IndexReader + ?Sized>(
+    reader: &R,
+    end: i32,
+    visit: &mut dyn FnMut(i32, &[u8]) -> bool,
+) -> Result<(), R::Error> {
+    for rev in (0..end).rev() {
+        if rev % SIGNAL_POLL_REVISIONS as i32 == 0 {
+            reader.check_signals()?;
+        }
+        match reader.node(rev)? {
+            Some(node) if visit(rev, &node) => {}
+            // A source without nodes has none to find.
+            _ => break,
+        }
+    }
+    Ok(())
 }
 
 /// [`IndexReader::parents_range`] one revision at a time.
@@ -544,7 +574,8 @@ pub fn check_valid<H: Host>(
     }
 }
 
-fn load_error<H: Host>(h: H, e: LoadError<PyErr>) -> PyErr {
+/// A failure to read an index, as the Python exception native calls raise.
+pub fn load_error<H: Host>(h: H, e: LoadError<PyErr>) -> PyErr {
     match e {
         LoadError::Reader(e) => e,
         LoadError::Graph(e) => h.graph_error(e.into()),

@@ -14,6 +14,7 @@
 //! - [`args`]: what a Python argument may be, and the arguments of `GraphError`.
 //! - [`pool`]: the process's thread pool and its settings.
 //! - [`memory`]: huge-page advice for large tables.
+//! - [`nodes`]: the revisions of many nodes at once (one scan instead of a node tree).
 //! - [`ops`]: computations on tables, without Python.
 //! - [`heads_replay`]: the Python set `revlog.heads(start, stop)` iterates, replayed.
 //! - [`objects`]: the state and methods of the Python classes.
@@ -35,6 +36,7 @@ pub mod heads_replay;
 pub mod host;
 pub mod index;
 pub mod memory;
+pub mod nodes;
 pub mod objects;
 pub mod ops;
 pub mod pool;

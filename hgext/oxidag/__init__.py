@@ -7,9 +7,11 @@ depth-limited), ``heads()``, ``roots()``, ``parents()``, ``children()``,
 common ancestors, ``x::y``, is-ancestor tests and the heads below a revision
 (``hg heads -r REV``); also what every command on a repository with
 obsolescence markers computes first (the hidden, obsolete and orphan
-changesets), and discovery's sampling. Output is identical to Mercurial's; only
-speed changes. Whatever the native module cannot serve falls back to
-Mercurial's own code.
+changesets), discovery's sampling, and turning many nodes into revisions at
+once (a revset's node list, a branch cache's heads: ``hg heads -r REV``) without
+the node tree Mercurial's C index builds for it. Output is identical to
+Mercurial's; only speed changes. Whatever the native module cannot serve falls
+back to Mercurial's own code.
 
 The changelog's parents are kept in ``.hg/cache/oxidag-dag-v1`` (written at a
 command's first native answer, or by ``hg debugupdatecaches``), so that a short

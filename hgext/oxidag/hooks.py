@@ -16,6 +16,7 @@ import functools
 import importlib
 
 from mercurial import (
+    branchmap,
     changelog,
     dagop,
     extensions,
@@ -112,7 +113,8 @@ def _installwhenloaded(table):
 def _installsmartsets():
     """The hooks that answer with native smartsets or read Mercurial's (see
     `compat.SMARTSET_CONTRACT`): the revset walkers and predicates, `x::y`, set
-    algebra, and the hidden revisions' walk (it reads the filter Mercurial built)."""
+    algebra, node lists, and the hidden revisions' walk (it reads the filter
+    Mercurial built)."""
     names = _installwhenloaded(_WALKERS)
     compat.load_revset_predicates()
     for name in _PREDICATES:
@@ -131,7 +133,17 @@ def _installsmartsets():
         names.append(b'smartset.%s.%s' % (container.__name__.encode('ascii'), attribute.encode('ascii')))
     _wrap(repoview, '_revealancestors', 'hidden', 'revealancestors')
     names.append(b'repoview._revealancestors')
+    # A revset's node list (`%ln`) turned into revisions at once (nodes.py).
+    _wrap(revset, '_ordered_node_set', 'nodes', 'orderednodeset')
+    names.append(b'revset._ordered_node_set')
     return names
+
+
+def _branchcache(branchmap):
+    # Mercurial's branch caches since 6.9; a release without it keeps its own lookups.
+    cache = getattr(branchmap, '_LocalBranchCache', None)
+    if cache is not None and hasattr(cache, '_verifybranch'):
+        _wrap(cache, '_verifybranch', 'nodes', 'verifybranch')
 
 
 def _commandserver(repocache):
@@ -152,6 +164,9 @@ def install(nativerevsets=True):
     for name, function in ((b'obsolete', 'obsoleteset'), (b'orphan', 'orphanset')):
         _replacecachefunc(name, function)
         names.append(b'obsolete.cachefuncs[%s]' % name)
+    # A branch cache's heads turned into revisions at once (nodes.py).
+    compat.whenloaded(branchmap, _branchcache)
+    names.append(b'branchmap._LocalBranchCache._verifybranch')
     compat.whenloaded(setdiscovery, lambda module: _deferred('discovery', 'install')())
     names.append(b'setdiscovery.partialdiscovery')
     _wrap(changelog.changelog, '__init__', 'dagcache', 'recordsource')

@@ -1,0 +1,96 @@
+"""Many nodes turned into revisions at once: the node lists of revsets (`%ln`, as
+`hg heads -r X`, discovery and phases pass them) and the heads a branch cache
+checks when first read.
+
+Mercurial looks each node up in the C index, which answers from a node tree it
+builds as lookups miss, inserting every revision it passes on the way down (about
+170 ms at a million revisions when an old node is wanted). The native module scans
+the index's nodes down from the tip once instead, a hash probe a revision, and
+stops when all are found. Where the tree is (nearly) built, few nodes are wanted,
+the index is not Mercurial's C index or a node is missing or hidden, Mercurial's
+code answers (and raises its own errors).
+"""
+
+from __future__ import annotations
+
+from . import native
+
+# Below this many nodes, Mercurial's lookups cost less than the native module's load.
+MIN_NODES = 64
+# Once the C index's node tree covers all but 1/2**TREE_BUILT_SHIFT of the
+# revisions, its lookups are cheaper than a scan.
+TREE_BUILT_SHIFT = 5
+NODE_LEN = 20
+
+
+def _treeunbuilt(index):
+    """Whether the C index's node tree is far from built (or `index` is not the C
+    index: None)."""
+    stats = getattr(index, 'stats', None)
+    if stats is None:
+        return None
+    stats = stats()
+    if b'node trie count' not in stats:  # no lookup made yet: no tree
+        return True
+    # The lowest revision inserted; -1 once the tree holds every revision.
+    scanned = stats.get(b'node trie last rev scanned', -1)
+    return scanned > len(index) >> TREE_BUILT_SHIFT
+
+
+def revs(index, nodes):
+    """The revisions of `nodes` (a list) in `index` (a changelog's, unfiltered), in
+    order, or None where Mercurial should look them up (see the module doc)."""
+    if len(nodes) < MIN_NODES or not native.active():
+        return None
+    try:
+        if set(map(len, nodes)) != {NODE_LEN}:
+            return None
+        joined = b''.join(nodes)
+    except TypeError:  # not bytes
+        return None
+    if not _treeunbuilt(index) or not native.serves(index):
+        return None
+    found = native._native.revsofnodes(index, joined)
+    if None in found:
+        return None
+    return found
+
+
+def orderednodeset(orig, repo, nodes):
+    """`revset._ordered_node_set`: a revset's `%ln` list, as revisions of the
+    unfiltered index (hidden ones included, as Mercurial's)."""
+    found = revs(repo.changelog.index, nodes) if nodes else None
+    if found is None:
+        return orig(repo, nodes)
+    from mercurial import smartset
+
+    return smartset.baseset(found)
+
+
+def verifybranch(orig, self, branch):
+    """`_LocalBranchCache._verifybranch`: check, on first use of `branch`, that its
+    heads are revisions of the (filtered) changelog the cache was read for; Mercurial
+    7.2 also keeps their revisions (`_head_revs`), earlier releases ask `hasnode`."""
+    entries = getattr(self, '_entries', None)
+    verified = getattr(self, '_verifiedbranches', None)
+    if (
+        not getattr(self, '_verify_node', False)
+        or entries is None
+        or verified is None
+        or branch not in entries
+        or branch in verified
+    ):
+        return orig(self, branch)
+    headrevs = getattr(self, '_head_revs', None)
+    lookup = getattr(self, '_node_to_rev' if headrevs is not None else '_hasnode', None)
+    cl = getattr(lookup, '__self__', None)
+    index = getattr(cl, 'index', None)
+    found = revs(index, entries[branch]) if index is not None else None
+    if found is None:
+        return orig(self, branch)
+    hidden = getattr(cl, 'filteredrevs', ())
+    if hidden and any(rev in hidden for rev in found):
+        return orig(self, branch)  # Mercurial raises its error for a hidden head
+    if headrevs is not None:
+        headrevs[branch] = found
+    verified.add(branch)

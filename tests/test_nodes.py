@@ -1,0 +1,194 @@
+"""Many nodes to revisions at once (hgext/oxidag/nodes.py, bindings/src/nodes.rs):
+the native scan against the C index's own lookups, the revset node lists and
+branch-cache checks it answers against Mercurial's, and whole commands with and
+without the extension."""
+
+import random
+
+import pytest
+from mercurial import branchmap, error, revset, smartset
+from mercurial.node import nullid
+
+from conftest import EVOLUTION, hg, make_repo, random_dag
+
+
+def manyheads(rng, size):
+    """A DAG with a head every few revisions: well above nodes.MIN_NODES heads."""
+    parents = random_dag(rng, size)
+    return parents + [(rng.randrange(size), -1) for _ in range(size // 3)]
+
+
+@pytest.fixture(scope="module")
+def repo_path(tmp_path_factory):
+    return make_repo(tmp_path_factory.mktemp("nodes") / "repo", manyheads(random.Random(41), 300))
+
+
+def fresh(path):
+    """A repository object of its own: a C index whose node tree is not built."""
+    from mercurial import hg as hgmod, ui as uimod
+
+    return hgmod.repository(uimod.ui.load(), str(path).encode())
+
+
+def tree_count(index):
+    return index.stats().get(b"node trie count", 0)
+
+
+def test_scan_finds_what_the_index_finds(repo_path, native, seed):
+    index = fresh(repo_path).unfiltered().changelog.index
+    nodes = [index[rev][7] for rev in range(len(index))]
+    rng = random.Random(seed)
+    for _ in range(200):
+        asked = [rng.choice(nodes) for _ in range(rng.randrange(0, 80))]
+        expected = [index.rev(node) for node in asked]
+        if rng.random() < 0.3:
+            at = rng.randrange(len(asked) + 1)
+            extra = rng.choice([nullid, b"\xff" * 20, bytes(rng.randrange(256) for _ in range(20))])
+            asked.insert(at, extra)
+            expected.insert(at, None)
+        assert native.revsofnodes(index, b"".join(asked)) == expected
+
+
+def test_scan_through_python_indexes(repo_path, native):
+    # An index read through `index[rev]` (not the C one) answers the same.
+    class Entries:
+        def __init__(self, index):
+            self.entries = [index[rev] for rev in range(len(index))]
+
+        def __len__(self):
+            return len(self.entries)
+
+        def __getitem__(self, rev):
+            return self.entries[rev]
+
+    index = fresh(repo_path).unfiltered().changelog.index
+    asked = [index[rev][7] for rev in (5, 299, 0, 5)]
+    assert native.revsofnodes(Entries(index), b"".join(asked)) == [5, 299, 0, 5]
+
+
+def test_bad_nodes_are_refused(repo_path, native):
+    index = fresh(repo_path).unfiltered().changelog.index
+    with pytest.raises(ValueError, match="20-byte nodes"):
+        native.revsofnodes(index, b"x" * 21)
+    with pytest.raises(TypeError):
+        native.revsofnodes(index, "not bytes")
+    assert native.revsofnodes(index, b"") == []
+
+
+@pytest.fixture(scope="module")
+def nodes(native):
+    from oxidag import nodes
+
+    return nodes
+
+
+def test_revset_node_lists_without_the_node_tree(repo_path, nodes):
+    orig = revset._ordered_node_set
+    repo = fresh(repo_path)
+    heads = repo.changelog.heads()
+    assert len(heads) >= nodes.MIN_NODES
+    rng = random.Random(3)
+    asked = rng.sample(heads, len(heads)) + heads[:5]
+    got = nodes.orderednodeset(orig, repo, asked)
+    # Answered natively: the C index built no node tree.
+    assert tree_count(repo.changelog.index) == 0
+    expected = orig(fresh(repo_path), asked)
+    assert type(got) is smartset.baseset and list(got) == list(expected)
+    # Few nodes, a missing one, and a built tree: Mercurial's lookups.
+    assert list(nodes.orderednodeset(orig, repo, heads[:3])) == list(orig(repo, heads[:3]))
+    with pytest.raises(error.RevlogError):
+        nodes.orderednodeset(orig, fresh(repo_path), heads + [b"\x01" * 20])
+    repo.changelog.index.rev(repo.changelog.node(0))
+    for rev in range(len(repo.changelog)):
+        repo.changelog.index.rev(repo.changelog.node(rev))
+    assert nodes.revs(repo.changelog.index, heads) is None
+
+
+def test_branch_cache_heads_without_the_node_tree(repo_path, nodes):
+    hg("heads", cwd=repo_path, extension=False)  # the branch cache written to disk
+    repo = fresh(repo_path)
+    cache = repo.branchmap()
+    heads = cache._entries[b"default"] if hasattr(cache, "_entries") else None
+    assert heads and len(heads) >= nodes.MIN_NODES
+    orig = branchmap._LocalBranchCache._verifybranch
+    nodes.verifybranch(orig, cache, b"default")
+    assert tree_count(repo.changelog.index) == 0
+    assert b"default" in cache._verifiedbranches
+    expected_cache = fresh(repo_path).branchmap()
+    orig(expected_cache, b"default")
+    if hasattr(cache, "_head_revs"):  # Mercurial 7.2 keeps their revisions
+        assert cache._head_revs == expected_cache._head_revs
+    assert cache.branchheads(b"default") == expected_cache.branchheads(b"default")
+
+
+def test_commands_with_many_heads(repo_path, native):
+    x = hg("log", "-r", "min(heads(all()))", "-T", "{rev}", cwd=repo_path, extension=False).stdout.decode()
+    for args in (
+        ["heads", "-T", "{rev}\n"],
+        ["heads", "-r", x, "-T", "{rev}\n"],
+        ["heads", "-r", "0", "-T", "{rev}\n"],
+        ["log", "-r", "head()", "-T", "{rev}\n"],
+        ["branches"],
+    ):
+        expected = hg(*args, cwd=repo_path, extension=False)
+        got = hg(*args, cwd=repo_path)
+        assert got.stdout == expected.stdout, args
+
+
+def test_hidden_heads_and_a_stale_branch_cache(tmp_path, native):
+    # Heads hidden by obsolescence markers, and a branch cache naming a node the
+    # repository lacks: the extension answers as Mercurial does, errors included.
+    path = make_repo(tmp_path / "obs", manyheads(random.Random(42), 200))
+    heads = hg("log", "-r", "heads(all())", "-T", "{node}\n", cwd=path, extension=False).stdout.split()
+    hg("phase", "--draft", "--force", "-r", "all()", cwd=path, extension=False)
+    for node in heads[::7]:
+        hg("debugobsolete", node.decode(), cwd=path, extension=False, config=EVOLUTION)
+    commands = (["heads", "-T", "{rev}\n"], ["heads", "-r", "3", "-T", "{rev}\n"],
+                ["heads", "--hidden", "-T", "{rev}\n"])
+    for args in commands:
+        expected = hg(*args, cwd=path, extension=False, config=EVOLUTION)
+        assert hg(*args, cwd=path, config=EVOLUTION).stdout == expected.stdout, args
+    stale = {}
+    for cache in (path / ".hg" / "cache").glob("branch2*"):
+        lines = cache.read_bytes().splitlines(keepends=True)
+        stale[cache] = b"".join(lines[:2] + [b"%s o default\n" % (b"ab" * 20)] + lines[2:])
+    assert stale
+    for args in commands:
+        runs = []
+        for extension in (False, True):
+            for cache, content in stale.items():
+                cache.write_bytes(content)  # each run may rewrite it
+            runs.append(hg(*args, cwd=path, check=False, extension=extension, config=EVOLUTION))
+        expected, got = runs
+        assert (got.returncode, got.stdout, got.stderr) == (expected.returncode, expected.stdout, expected.stderr)
+    # A branch cache naming a head that is hidden: Mercurial's error.
+    hidden = hg("log", "--hidden", "-r", "hidden()", "-T", "{node}\n", cwd=path, extension=False,
+                config=EVOLUTION).stdout.split()
+    assert hidden
+    for cache in stale:
+        cache.unlink()
+    hg("heads", cwd=path, extension=False, config=EVOLUTION)
+    outcomes = []
+    for verify in (lambda orig, cache, branch: nodes_module().verifybranch(orig, cache, branch),
+                   lambda orig, cache, branch: orig(cache, branch)):
+        from mercurial import hg as hgmod, ui as uimod
+
+        ui = uimod.ui.load()
+        ui.setconfig(b"experimental", b"evolution", b"all")
+        cache = hgmod.repository(ui, str(path).encode()).filtered(b"visible").branchmap()
+        cache._entries[b"default"] = list(cache._entries[b"default"]) + [bytes.fromhex(hidden[0].decode())]
+        try:
+            verify(branchmap._LocalBranchCache._verifybranch, cache, b"default")
+            outcomes.append(("verified", b"default" in cache._verifiedbranches))
+        except Exception as e:
+            outcomes.append((type(e), str(e)))
+    # Many heads (the native scan answers), and Mercurial raised (FilteredLookupError;
+    # ValueError before 7.2).
+    assert len(cache._entries[b"default"]) >= nodes_module().MIN_NODES
+    assert outcomes[0] == outcomes[1] and outcomes[0][0] != "verified", outcomes
+
+
+def nodes_module():
+    from oxidag import nodes
+
+    return nodes
