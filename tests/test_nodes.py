@@ -20,7 +20,8 @@ def manyheads(rng, size):
 
 @pytest.fixture(scope="module")
 def repo_path(tmp_path_factory):
-    return make_repo(tmp_path_factory.mktemp("nodes") / "repo", manyheads(random.Random(41), 300))
+    """Revision records one after the other (a split changelog): read straight."""
+    return make_repo(tmp_path_factory.mktemp("nodes") / "repo", manyheads(random.Random(41), 3000))
 
 
 def fresh(path):
@@ -47,6 +48,34 @@ def test_scan_finds_what_the_index_finds(repo_path, native, seed):
             asked.insert(at, extra)
             expected.insert(at, None)
         assert native.revsofnodes(index, b"".join(asked)) == expected
+
+
+def test_scan_of_inline_records_and_revisions_added_in_memory(repo_path, native, tmp_path):
+    # An inline revlog interleaves records and data, and revisions added in a
+    # transaction live in another buffer: read through the index, the same answers.
+    from mercurial import hg as hgmod, metadata, ui as uimod
+
+    small = tmp_path / "small"
+    hg("init", str(small), extension=False)
+    hg("debugbuilddag", "--mergeable-file", "+20 *5 +10 /12 +8", cwd=small, extension=False)
+    filelog = fresh(small).file(b"mf")._revlog
+    assert filelog._inline
+    nodes = [filelog.index[rev][7] for rev in range(len(filelog.index))]
+    asked = nodes[::-3] + nodes[:4]
+    assert native.revsofnodes(filelog.index, b"".join(asked)) == [filelog.index.rev(n) for n in asked]
+    repo = fresh(repo_path)
+    cl = repo.unfiltered().changelog
+    assert not cl._inline
+    with repo.lock():
+        tr = repo.transaction(b"grow")
+        try:
+            for i in range(3):
+                cl.add(repo.nullid, metadata.ChangingFiles(), b"g%d" % i, tr, cl.node(len(cl) - 1), repo.nullid,
+                       b"t", (0, 0))
+            asked = [cl.node(rev) for rev in (len(cl) - 1, 0, len(cl) - 3, len(cl) - 4, 1000)]
+            assert native.revsofnodes(cl.index, b"".join(asked)) == [cl.index.rev(n) for n in asked]
+        finally:
+            tr.abort()  # the shared repository stays as it was
 
 
 def test_scan_through_python_indexes(repo_path, native):

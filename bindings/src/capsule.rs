@@ -141,14 +141,43 @@ impl CApi {
         node == Some(expected)
     }
 
-    /// The node of `rev` (its first `node_len` bytes, at most 20), in place; `None`
-    /// past the end.
+    /// The 20-byte nodes of revisions `end - 1` down to 0 handed to `visit` in place,
+    /// until it returns false or a revision has none: read straight from the records
+    /// where [`CApi::parents_range`]'s layout is confirmed (a scan of a million
+    /// revisions is then bound by memory, not calls), through `index_node` elsewhere.
     ///
     /// # Safety
-    /// As for [`CApi::len`]; the slice must not outlive the index or a change to it.
-    pub unsafe fn node_ref(&self, index: *mut c_void, rev: i32, node_len: usize) -> Option<&[u8]> {
+    /// As for [`CApi::len`]; `end <= len(index)`; `visit` must not change the index
+    /// (it runs no Python code).
+    pub unsafe fn nodes_down(
+        &self,
+        index: *mut c_void,
+        end: i32,
+        visit: &mut impl FnMut(i32, &[u8]) -> bool,
+    ) {
         // Safety: per this function's contract.
-        unsafe { self.node_slice(index, rev, node_len) }
+        let (direct_end, stride) = unsafe { self.direct_span(index, 0, end) };
+        for rev in (direct_end.max(0)..end).rev() {
+            // Safety: per this function's contract.
+            match unsafe { self.node_slice(index, rev, 20) } {
+                Some(node) if visit(rev, node) => {}
+                _ => return,
+            }
+        }
+        if direct_end <= 0 {
+            return;
+        }
+        // Safety: `direct_span` confirmed a record at `first + rev * stride` for every
+        // rev in `0..direct_end`, its node 20 bytes long, within one live buffer.
+        let first = unsafe { (self.table().index_node)(index, 0) } as *const u8;
+        for rev in (0..direct_end).rev() {
+            // Safety: see above.
+            let node =
+                unsafe { std::slice::from_raw_parts(first.offset(rev as isize * stride), 20) };
+            if !visit(rev, node) {
+                return;
+            }
+        }
     }
 
     /// # Safety

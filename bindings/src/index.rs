@@ -70,7 +70,7 @@ pub trait IndexReader {
     fn scan_nodes_down(
         &self,
         end: i32,
-        visit: &mut dyn FnMut(i32, &[u8]) -> bool,
+        visit: &mut impl FnMut(i32, &[u8]) -> bool,
     ) -> Result<(), Self::Error> {
         scan_nodes_one_by_one(self, end, visit)
     }
@@ -86,7 +86,7 @@ pub trait IndexReader {
 pub fn scan_nodes_one_by_one<R: IndexReader + ?Sized>(
     reader: &R,
     end: i32,
-    visit: &mut dyn FnMut(i32, &[u8]) -> bool,
+    visit: &mut impl FnMut(i32, &[u8]) -> bool,
 ) -> Result<(), R::Error> {
     for rev in (0..end).rev() {
         if rev % SIGNAL_POLL_REVISIONS as i32 == 0 {

@@ -98,19 +98,14 @@ impl<H: Host> IndexReader for PyIndex<'_, H> {
     fn scan_nodes_down(
         &self,
         end: i32,
-        visit: &mut dyn FnMut(i32, &[u8]) -> bool,
+        visit: &mut impl FnMut(i32, &[u8]) -> bool,
     ) -> Result<(), PyErr> {
         let Some(capi) = self.capi else {
             return index::scan_nodes_one_by_one(self, end, visit);
         };
-        for rev in (0..end).rev() {
-            // Safety: as above; `visit` runs no Python code, so the index cannot
-            // change while the node is looked at.
-            match unsafe { capi.node_ref(self.ptr(), rev, crate::nodes::NODE_LEN) } {
-                Some(node) if visit(rev, node) => {}
-                _ => break,
-            }
-        }
+        // Safety: as above; `visit` runs no Python code, so the index cannot change
+        // during the scan.
+        unsafe { capi.nodes_down(self.ptr(), end, visit) };
         Ok(())
     }
 
