@@ -189,7 +189,10 @@ def test_hidden_heads_and_a_stale_branch_cache(tmp_path, native):
                 cache.write_bytes(content)  # each run may rewrite it
             runs.append(hg(*args, cwd=path, check=False, extension=extension, config=EVOLUTION))
         expected, got = runs
-        assert (got.returncode, got.stdout, got.stderr) == (expected.returncode, expected.stdout, expected.stderr)
+        # The error's last line (Mercurial 6.9 and 7.0 crash with a traceback there,
+        # whose frames include the extension's).
+        assert (got.returncode, got.stdout, got.stderr.splitlines()[-1:]) == \
+            (expected.returncode, expected.stdout, expected.stderr.splitlines()[-1:])
     # A branch cache naming a head that is hidden: Mercurial's error.
     hidden = hg("log", "--hidden", "-r", "hidden()", "-T", "{node}\n", cwd=path, extension=False,
                 config=EVOLUTION).stdout.split()
