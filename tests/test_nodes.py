@@ -123,6 +123,12 @@ def test_revset_node_lists_without_the_node_tree(repo_path, nodes):
     assert tree_count(repo.changelog.index) == 0
     expected = orig(fresh(repo_path), asked)
     assert type(got) is smartset.baseset and list(got) == list(expected)
+    # Any iterable, walked once, as Mercurial's (bundle2's push passes a generator).
+    for kind in (tuple, iter, lambda nodes: (node for node in nodes), set):
+        got = nodes.orderednodeset(orig, fresh(repo_path), kind(asked))
+        assert list(got) == list(orig(repo, kind(asked))), kind
+    assert list(nodes.orderednodeset(orig, repo, iter([]))) == []
+    assert list(repo.revs(b"%ln", iter(asked))) == list(expected)
     # Few nodes, a missing one, and a built tree: Mercurial's lookups.
     assert list(nodes.orderednodeset(orig, repo, heads[:3])) == list(orig(repo, heads[:3]))
     with pytest.raises(error.RevlogError):

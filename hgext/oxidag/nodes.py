@@ -38,7 +38,7 @@ def _treeunbuilt(index):
 
 
 def revs(index, nodes):
-    """The revisions of `nodes` (a list) in `index` (a changelog's, unfiltered), in
+    """The revisions of `nodes` (a list or tuple) in `index` (a changelog's, unfiltered), in
     order, or None where Mercurial should look them up (see the module doc)."""
     if len(nodes) < MIN_NODES or not native.active():
         return None
@@ -59,6 +59,9 @@ def revs(index, nodes):
 def orderednodeset(orig, repo, nodes):
     """`revset._ordered_node_set`: a revset's `%ln` list, as revisions of the
     unfiltered index (hidden ones included, as Mercurial's)."""
+    # Any iterable is accepted (bundle2's push passes a generator): walked once.
+    if not isinstance(nodes, (list, tuple)):
+        nodes = list(nodes)
     found = revs(repo.changelog.index, nodes) if nodes else None
     if found is None:
         return orig(repo, nodes)
