@@ -125,9 +125,12 @@ def test_revset_node_lists_without_the_node_tree(repo_path, nodes):
     assert type(got) is smartset.baseset and list(got) == list(expected)
     # Any iterable, walked once, as Mercurial's (bundle2's push passes a generator).
     for kind in (tuple, iter, lambda nodes: (node for node in nodes), set):
-        got = nodes.orderednodeset(orig, fresh(repo_path), kind(asked))
+        other = fresh(repo_path)
+        got = nodes.orderednodeset(orig, other, kind(asked))
         assert list(got) == list(orig(repo, kind(asked))), kind
+        assert tree_count(other.changelog.index) == 0, kind  # answered natively
     assert list(nodes.orderednodeset(orig, repo, iter([]))) == []
+    assert nodes.revs(fresh(repo_path).changelog.index, iter(asked)) is None  # lists only
     assert list(repo.revs(b"%ln", iter(asked))) == list(expected)
     # Few nodes, a missing one, and a built tree: Mercurial's lookups.
     assert list(nodes.orderednodeset(orig, repo, heads[:3])) == list(orig(repo, heads[:3]))

@@ -40,7 +40,7 @@ def _treeunbuilt(index):
 def revs(index, nodes):
     """The revisions of `nodes` (a list or tuple) in `index` (a changelog's, unfiltered), in
     order, or None where Mercurial should look them up (see the module doc)."""
-    if len(nodes) < MIN_NODES or not native.active():
+    if not isinstance(nodes, (list, tuple)) or len(nodes) < MIN_NODES or not native.active():
         return None
     try:
         if set(map(len, nodes)) != {NODE_LEN}:
