@@ -15,7 +15,9 @@ from __future__ import annotations
 
 from . import native
 
-# Below this many nodes, Mercurial's lookups cost less than the native module's load.
+# Below this many nodes, Mercurial's lookups cost less than the native module's
+# load: until a native answer has loaded it, fewer go to Mercurial. Once loaded, a
+# scan from the tip costs less than the node tree C builds on the same way down.
 MIN_NODES = 64
 # Once the C index's node tree covers all but 1/2**TREE_BUILT_SHIFT of the
 # revisions, its lookups are cheaper than a scan.
@@ -40,7 +42,11 @@ def _treeunbuilt(index):
 def revs(index, nodes):
     """The revisions of `nodes` (a list or tuple) in `index` (a changelog's, unfiltered), in
     order, or None where Mercurial should look them up (see the module doc)."""
-    if not isinstance(nodes, (list, tuple)) or len(nodes) < MIN_NODES or not native.active():
+    if (
+        not isinstance(nodes, (list, tuple))
+        or (len(nodes) < MIN_NODES and native.loaded() is None)
+        or not native.active()
+    ):
         return None
     try:
         if set(map(len, nodes)) != {NODE_LEN}:
