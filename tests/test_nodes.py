@@ -130,7 +130,7 @@ def test_revset_node_lists_without_the_node_tree(repo_path, nodes):
         assert list(got) == list(orig(repo, kind(asked))), kind
         assert tree_count(other.changelog.index) == 0, kind  # answered natively
     assert list(nodes.orderednodeset(orig, repo, iter([]))) == []
-    assert nodes.revs(fresh(repo_path).changelog.index, iter(asked)) is None  # lists only
+    assert nodes.revs(fresh(repo_path).changelog, iter(asked)) is None  # lists only
     assert list(repo.revs(b"%ln", iter(asked))) == list(expected)
     # Few nodes: natively too once the module is loaded (it is, in this process).
     other = fresh(repo_path)
@@ -142,7 +142,25 @@ def test_revset_node_lists_without_the_node_tree(repo_path, nodes):
     repo.changelog.index.rev(repo.changelog.node(0))
     for rev in range(len(repo.changelog)):
         repo.changelog.index.rev(repo.changelog.node(rev))
-    assert nodes.revs(repo.changelog.index, heads) is None
+    assert nodes.revs(repo.changelog, heads) is None
+
+
+def test_repeated_scans_leave_the_lookups_to_c(repo_path, nodes):
+    # Each scan starts from the tip; C's node tree, once built, answers every later
+    # lookup: scans near the tip go on natively, deep ones hand over to C once they
+    # have passed as many revisions as the changelog holds.
+    orig = revset._ordered_node_set
+    repo = fresh(repo_path)
+    cl = repo.unfiltered().changelog
+    recent = [cl.node(rev) for rev in range(len(cl) - 20, len(cl))]
+    for _ in range(50):
+        assert list(nodes.orderednodeset(orig, repo, recent)) == list(range(len(cl) - 20, len(cl)))
+    assert tree_count(cl.index) == 0
+    deep = [cl.node(rev) for rev in (5, 1, 3)]
+    assert list(nodes.orderednodeset(orig, repo, deep)) == [5, 1, 3]
+    assert tree_count(cl.index) == 0
+    assert list(nodes.orderednodeset(orig, repo, deep)) == [5, 1, 3]
+    assert tree_count(cl.index) > 0  # the second deep scan: C's lookups
 
 
 def test_branch_cache_heads_without_the_node_tree(repo_path, nodes):

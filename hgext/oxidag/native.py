@@ -200,16 +200,18 @@ RENT_SHIFT = 1
 
 
 class TableState:
-    """Whether a revlog's parents table has been loaded in this process, and the
-    revisions the walks left to Mercurial's C spanned meanwhile. A changelog's is
+    """Whether a revlog's parents table has been loaded in this process, the
+    revisions the walks left to Mercurial's C spanned meanwhile, and the revisions
+    native node scans passed (nodes.py). A changelog's is
     made with it (dagcache.recordsource), so that the copies Mercurial's repoviews
     make of it (copy.copy) share it; another revlog's at first use (`tablestate`)."""
 
-    __slots__ = ('prepared', 'rent')
+    __slots__ = ('prepared', 'rent', 'scanned')
 
     def __init__(self):
         self.prepared = False
         self.rent = 0
+        self.scanned = 0
 
 
 def tablestate(rlog):

@@ -7,8 +7,9 @@ builds as lookups miss, inserting every revision it passes on the way down (abou
 170 ms at a million revisions when an old node is wanted). The native module scans
 the index's nodes down from the tip once instead, a hash probe a revision, and
 stops when all are found. Where the tree is (nearly) built, few nodes are wanted,
-the index is not Mercurial's C index or a node is missing or hidden, Mercurial's
-code answers (and raises its own errors).
+earlier scans have passed as many revisions as the changelog holds, the index is
+not Mercurial's C index or a node is missing or hidden, Mercurial's code answers
+(and raises its own errors).
 """
 
 from __future__ import annotations
@@ -39,9 +40,10 @@ def _treeunbuilt(index):
     return scanned > len(index) >> TREE_BUILT_SHIFT
 
 
-def revs(index, nodes):
-    """The revisions of `nodes` (a list or tuple) in `index` (a changelog's, unfiltered), in
-    order, or None where Mercurial should look them up (see the module doc)."""
+def revs(cl, nodes):
+    """The revisions of `nodes` (a list or tuple) in changelog `cl`'s index (hidden
+    ones included), in order, or None where Mercurial should look them up (see the
+    module doc)."""
     if (
         not isinstance(nodes, (list, tuple))
         or (len(nodes) < MIN_NODES and native.loaded() is None)
@@ -54,11 +56,18 @@ def revs(index, nodes):
         joined = b''.join(nodes)
     except TypeError:  # not bytes
         return None
-    if not _treeunbuilt(index) or not native.serves(index):
+    index = cl.index
+    state = native.tablestate(cl)
+    # Each scan starts again from the tip, while C's node tree, once built, answers
+    # every later lookup: once the scans have passed as many revisions as the
+    # changelog holds (what building the tree passes), the lookups go to C.
+    if state.scanned >= len(index) or not _treeunbuilt(index) or not native.serves(index):
         return None
     found = native._native.revsofnodes(index, joined)
-    if None in found:
+    if None in found:  # the scan went down to revision 0
+        state.scanned += len(index)
         return None
+    state.scanned += len(index) - min(found, default=len(index))
     return found
 
 
@@ -68,7 +77,7 @@ def orderednodeset(orig, repo, nodes):
     # Any iterable is accepted (bundle2's push passes a generator): walked once.
     if not isinstance(nodes, (list, tuple)):
         nodes = list(nodes)
-    found = revs(repo.changelog.index, nodes) if nodes else None
+    found = revs(repo.changelog, nodes) if nodes else None
     if found is None:
         return orig(repo, nodes)
     from mercurial import smartset
@@ -93,8 +102,7 @@ def verifybranch(orig, self, branch):
     headrevs = getattr(self, '_head_revs', None)
     lookup = getattr(self, '_node_to_rev' if headrevs is not None else '_hasnode', None)
     cl = getattr(lookup, '__self__', None)
-    index = getattr(cl, 'index', None)
-    found = revs(index, entries[branch]) if index is not None else None
+    found = revs(cl, entries[branch]) if getattr(cl, 'index', None) is not None else None
     if found is None:
         return orig(self, branch)
     hidden = getattr(cl, 'filteredrevs', ())
