@@ -17,7 +17,7 @@ Every query is also run without the extension: the outputs must be identical.
   parallel threshold: 65536
   smartset contract: holds (checked with 6.9.5 7.0.3 7.1.2 7.2.4)
   capsule: ready (ABI 3)
-  hooks: 32 active
+  hooks: 33 active
     revlog.ancestors
     revlog.incrementalmissingrevs
     mercurial.dagop.headrevs
@@ -46,6 +46,7 @@ Every query is also run without the extension: the outputs must be identical.
     obsolete.cachefuncs[obsolete]
     obsolete.cachefuncs[orphan]
     branchmap._LocalBranchCache._verifybranch
+    localrepo.localrepository.known
     setdiscovery.partialdiscovery
     changelog.__init__ (DAG cache)
     localrepo.updatecaches (DAG cache)

@@ -195,6 +195,66 @@ def test_commands_with_many_heads(repo_path, native):
         assert got.stdout == expected.stdout, args
 
 
+def test_known_answers_as_mercurial(tmp_path, nodes):
+    # Discovery asks the other repository `known` of samples spread over its history:
+    # a visible revision "yes"; a hidden, missing or malformed node as Mercurial
+    # answers (the null node is known to Mercurial's index: its lookups answer it).
+    from mercurial import hg as hgmod, localrepo, ui as uimod
+
+    path = make_repo(tmp_path / "known", manyheads(random.Random(43), 400))
+    all_nodes = hg("log", "-r", "all()", "-T", "{node}\n", cwd=path, extension=False).stdout.split()
+    hg("phase", "--draft", "--force", "-r", "all()", cwd=path, extension=False)
+    for node in all_nodes[5::11]:
+        hg("debugobsolete", node.decode(), cwd=path, extension=False, config=EVOLUTION)
+
+    def visible():
+        ui = uimod.ui.load()
+        ui.setconfig(b"experimental", b"evolution", b"all")
+        return hgmod.repository(ui, str(path).encode()).filtered(b"visible")
+
+    orig = localrepo.localrepository.known
+    rng = random.Random(5)
+    answers = set()
+    known = [bytes.fromhex(node.decode()) for node in all_nodes]
+    assert visible().changelog.filteredrevs  # some are hidden
+    for case in range(30):
+        asked = rng.sample(known, rng.randrange(nodes.MIN_NODES, 150))
+        if case % 3 == 0:
+            asked += [bytes(rng.randrange(256) for _ in range(20)), b"\xff" * 20]
+        asked += asked[:3]  # repeated
+        rng.shuffle(asked)
+        repo = visible()
+        state = native_module().tablestate(repo.changelog)
+        scanned = state.scanned
+        got = nodes.known(orig, repo, asked)
+        assert state.scanned > scanned, case  # answered natively, by a scan
+        assert got == orig(visible(), asked), case
+        answers.update(got)
+    assert answers == {True, False}
+    # The null node (Mercurial's index knows it), a short node, an iterator, none.
+    for asked in (known[:80] + [nullid], known[:80] + [b"\x01" * 19], iter(known[:80]), []):
+        asked = list(asked)
+        outcomes = []
+        for answer in (nodes.known, lambda orig, repo, nodes: orig(repo, nodes)):
+            try:
+                outcomes.append(answer(orig, visible(), iter(asked) if len(asked) == 80 else asked))
+            except Exception as e:
+                outcomes.append(type(e))
+        assert outcomes[0] == outcomes[1], outcomes
+    # Whole discovery between two repositories a few revisions apart, both ways.
+    behind = tmp_path / "behind"
+    few = hg("log", "-r", "heads(all())", "-T", "{node} ", cwd=path, extension=False,
+             config=EVOLUTION).stdout.split()[::3]
+    hg("clone", "-q", *sum((["-r", node.decode()] for node in few), []), str(path), str(behind),
+       extension=False, config=EVOLUTION)
+    for args, cwd, other in (("outgoing", path, behind), ("incoming", behind, path)):
+        argv = [args, "-q", "-T", "{rev}\n", str(other)]
+        expected = hg(*argv, cwd=cwd, check=False, extension=False, config=EVOLUTION)
+        got = hg(*argv, cwd=cwd, check=False, config=EVOLUTION)
+        assert (got.returncode, got.stdout) == (expected.returncode, expected.stdout), args
+        assert expected.stdout.count(b"\n") > 100, args
+
+
 def test_hidden_heads_and_a_stale_branch_cache(tmp_path, native):
     # Heads hidden by obsolescence markers, and a branch cache naming a node the
     # repository lacks: the extension answers as Mercurial does, errors included.
@@ -255,3 +315,9 @@ def nodes_module():
     from oxidag import nodes
 
     return nodes
+
+
+def native_module():
+    from oxidag import native
+
+    return native

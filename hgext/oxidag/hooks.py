@@ -167,6 +167,9 @@ def install(nativerevsets=True):
     # A branch cache's heads turned into revisions at once (nodes.py).
     compat.whenloaded(branchmap, _branchcache)
     names.append(b'branchmap._LocalBranchCache._verifybranch')
+    # Discovery's questions to the other repository (nodes.py).
+    _wrap(localrepo.localrepository, 'known', 'nodes', 'known')
+    names.append(b'localrepo.localrepository.known')
     compat.whenloaded(setdiscovery, lambda module: _deferred('discovery', 'install')())
     names.append(b'setdiscovery.partialdiscovery')
     _wrap(changelog.changelog, '__init__', 'dagcache', 'recordsource')

@@ -1,6 +1,7 @@
 """Many nodes turned into revisions at once: the node lists of revsets (`%ln`, as
-`hg heads -r X`, discovery and phases pass them) and the heads a branch cache
-checks when first read.
+`hg heads -r X`, discovery and phases pass them), the heads a branch cache
+checks when first read, and the nodes discovery asks the other repository whether
+it knows (`known`: a local peer's, or a server's through the wire protocol).
 
 Mercurial looks each node up in the C index, which answers from a node tree it
 builds as lookups miss, inserting every revision it passes on the way down (about
@@ -8,8 +9,9 @@ builds as lookups miss, inserting every revision it passes on the way down (abou
 the index's nodes down from the tip once instead, a hash probe a revision, and
 stops when all are found. Where the tree is (nearly) built, few nodes are wanted,
 earlier scans have passed the changelog's revisions SCANS_PER_TREE times, the index is
-not Mercurial's C index or a node is missing or hidden, Mercurial's code answers
-(and raises its own errors).
+not Mercurial's C index, or a node is missing or hidden where that is an error,
+Mercurial's code answers (and raises its own errors). A scan that misses a node
+goes down to revision 0: `known` answers "no" for it.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ TREE_BUILT_SHIFT = 5
 # (a loop of deep lookups costs at most about a third more than C's alone).
 SCANS_PER_TREE = 8
 NODE_LEN = 20
+NULLID = b'\0' * NODE_LEN
 
 
 def _treeunbuilt(index):
@@ -46,10 +49,10 @@ def _treeunbuilt(index):
     return scanned > len(index) >> TREE_BUILT_SHIFT
 
 
-def revs(cl, nodes):
-    """The revisions of `nodes` (a list or tuple) in changelog `cl`'s index (hidden
-    ones included), in order, or None where Mercurial should look them up (see the
-    module doc)."""
+def _scan(cl, nodes):
+    """The revisions of `nodes` (a list or tuple) in changelog `cl`'s index, None for
+    a node it does not hold (hidden ones included), in order; or None where Mercurial
+    should look them up (see the module doc)."""
     if (
         not isinstance(nodes, (list, tuple))
         or (len(nodes) < MIN_NODES and native.loaded() is None)
@@ -57,8 +60,8 @@ def revs(cl, nodes):
     ):
         return None
     try:
-        if set(map(len, nodes)) != {NODE_LEN}:
-            return None
+        if set(map(len, nodes)) != {NODE_LEN} or NULLID in nodes:
+            return None  # the null node is not in the scan (the C index answers it: -1)
         joined = b''.join(nodes)
     except TypeError:  # not bytes
         return None
@@ -73,8 +76,17 @@ def revs(cl, nodes):
     found = native._native.revsofnodes(index, joined)
     if None in found:  # the scan went down to revision 0
         state.scanned += len(index)
+    else:
+        state.scanned += len(index) - min(found, default=len(index))
+    return found
+
+
+def revs(cl, nodes):
+    """The revisions of `nodes` in `cl`'s index as `_scan`, or None where Mercurial
+    should look them up, or one is missing (Mercurial raises its error)."""
+    found = _scan(cl, nodes)
+    if found is None or None in found:
         return None
-    state.scanned += len(index) - min(found, default=len(index))
     return found
 
 
@@ -118,3 +130,18 @@ def verifybranch(orig, self, branch):
     if headrevs is not None:
         headrevs[branch] = found
     verified.add(branch)
+
+
+def known(orig, repo, nodes):
+    """`localrepository.known`: whether each node is a visible revision. Discovery
+    asks it of the other repository with samples spread over the whole history (and
+    the wire protocol's `known` of a server), so most lookups would build the C
+    index's node tree down to old revisions."""
+    if not isinstance(nodes, (list, tuple)):
+        nodes = list(nodes)
+    cl = repo.changelog
+    found = _scan(cl, nodes) if nodes else None
+    if found is None:
+        return orig(repo, nodes)
+    hidden = cl.filteredrevs
+    return [rev is not None and rev not in hidden for rev in found]
