@@ -17,7 +17,7 @@ Every query is also run without the extension: the outputs must be identical.
   parallel threshold: 65536
   smartset contract: holds (checked with 6.9.5 7.0.3 7.1.2 7.2.4)
   capsule: ready (ABI 3)
-  hooks: 33 active
+  hooks: 34 active
     revlog.ancestors
     revlog.incrementalmissingrevs
     mercurial.dagop.headrevs
@@ -29,6 +29,7 @@ Every query is also run without the extension: the outputs must be identical.
     revlog.isancestorrev
     revlog.reachableroots
     revlog.strip
+    changelog.findmissing
     mercurial\.(utils\.dag_util|dagop)\.revancestors (re)
     mercurial\.(utils\.dag_util|dagop)\.revdescendants (re)
     revset.children

@@ -321,3 +321,61 @@ def native_module():
     from oxidag import native
 
     return native
+
+
+def test_findmissing_answers_as_mercurial(repo_path, nodes):
+    # `changelog.findmissing(common, heads)` with many common heads (as `hg incoming`
+    # passes), few, unknown and hidden ones: Mercurial's nodes, in its order, or its
+    # error.
+    from mercurial import changelog
+
+    orig = changelog.changelog.findmissing
+    cl = fresh(repo_path).changelog
+    allnodes = [cl.node(rev) for rev in range(len(cl))]
+    rng = random.Random(7)
+    for case in range(20):
+        common = rng.sample(allnodes, rng.randrange(1, 300))
+        heads = rng.sample(allnodes, rng.randrange(1, 80))
+        repo = fresh(repo_path)
+        state = native_module().tablestate(repo.changelog)
+        scanned = state.scanned
+        got = nodes.findmissing(orig, repo.changelog, common, heads)
+        assert state.scanned > scanned, case  # answered natively
+        expected = orig(fresh(repo_path).changelog, common, heads)
+        assert got == expected and (expected or case), case
+    for common, heads in (
+        (allnodes[:100] + [b"\x01" * 20], allnodes[-3:]),  # unknown: Mercurial's error
+        ([nullid] + allnodes[5:90], allnodes[-3:]),  # the null node (the index knows it)
+        (None, allnodes[-3:]),
+        (set(allnodes[:100]), tuple(allnodes[-70:])),
+    ):
+        outcomes = []
+        for answer in (nodes.findmissing, lambda orig, cl, common, heads: orig(cl, common, heads)):
+            try:
+                outcomes.append(answer(orig, fresh(repo_path).changelog, common, heads))
+            except Exception as e:
+                outcomes.append(type(e))
+        assert outcomes[0] == outcomes[1], outcomes
+
+
+def test_findmissing_of_hidden_heads(tmp_path, nodes):
+    from mercurial import changelog, hg as hgmod, ui as uimod
+
+    path = make_repo(tmp_path / "obs", manyheads(random.Random(44), 300))
+    heads = hg("log", "-r", "heads(all())", "-T", "{node}\n", cwd=path, extension=False).stdout.split()
+    hg("phase", "--draft", "--force", "-r", "all()", cwd=path, extension=False)
+    hg("debugobsolete", heads[3].decode(), cwd=path, extension=False, config=EVOLUTION)
+    heads = [bytes.fromhex(node.decode()) for node in heads]
+    orig = changelog.changelog.findmissing
+    outcomes = []
+    for answer in (nodes.findmissing, lambda orig, cl, common, heads: orig(cl, common, heads)):
+        ui = uimod.ui.load()
+        ui.setconfig(b"experimental", b"evolution", b"all")
+        cl = hgmod.repository(ui, str(path).encode()).filtered(b"visible").changelog
+        for common, asked in ((heads[10:], heads[:10]), (heads[:3] + heads[4:], heads[:3])):
+            try:
+                outcomes.append(answer(orig, cl, common, asked))
+            except Exception as e:
+                outcomes.append(type(e))
+    assert outcomes[:2] == outcomes[2:], outcomes
+    assert outcomes[0] is error.FilteredLookupError and isinstance(outcomes[1], list), outcomes

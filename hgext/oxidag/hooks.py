@@ -62,6 +62,8 @@ _WRAPPED = [
     (revlog.revlog, 'isancestorrev', 'wrappers', 'isancestorrev'),
     (revlog.revlog, 'reachableroots', 'wrappers', 'reachableroots'),
     (revlog.revlog, 'strip', 'wrappers', 'strip'),
+    # Its node lists turned into revisions at once (nodes.py).
+    (changelog.changelog, 'findmissing', 'nodes', 'findmissing'),
 ]
 
 # The revset walkers, answered with native smartsets.

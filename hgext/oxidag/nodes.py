@@ -1,7 +1,9 @@
 """Many nodes turned into revisions at once: the node lists of revsets (`%ln`, as
 `hg heads -r X`, discovery and phases pass them), the heads a branch cache
-checks when first read, and the nodes discovery asks the other repository whether
-it knows (`known`: a local peer's, or a server's through the wire protocol).
+checks when first read, the nodes discovery asks the other repository whether
+it knows (`known`: a local peer's, or a server's through the wire protocol), and
+the common heads and heads `changelog.findmissing` is given (`hg incoming` passes
+every common head).
 
 Mercurial looks each node up in the C index, which answers from a node tree it
 builds as lookups miss, inserting every revision it passes on the way down (about
@@ -145,3 +147,26 @@ def known(orig, repo, nodes):
         return orig(repo, nodes)
     hidden = cl.filteredrevs
     return [rev is not None and rev not in hidden for rev in found]
+
+
+def _visiblerevs(cl, nodes):
+    """The revisions of `nodes` in `cl` as `revs`, or None where Mercurial should
+    look them up, one is missing, or one is hidden from `cl` (its errors)."""
+    found = revs(cl, nodes)
+    hidden = getattr(cl, 'filteredrevs', ())
+    if found is None or (hidden and any(rev in hidden for rev in found)):
+        return None
+    return found
+
+
+def findmissing(orig, cl, common=None, heads=None):
+    """`changelog.findmissing`: the nodes that are ancestors of `heads` and not of
+    `common`, its node lists turned into revisions at once."""
+    if common is None or heads is None:
+        return orig(cl, common, heads)
+    common, heads = list(common), list(heads)
+    commonrevs = _visiblerevs(cl, common)
+    headrevs = _visiblerevs(cl, heads) if commonrevs is not None else None
+    if headrevs is None:
+        return orig(cl, common, heads)
+    return [cl.node(rev) for rev in cl.findmissingrevs(commonrevs, headrevs)]
