@@ -3,7 +3,9 @@ first native answer, used by the next commands, and never trusted without checki
 truncated, corrupt, foreign, future-version or stale files (after a strip, a strip
 then commits back to the same length, another process appending) are ignored, the
 answers stay Mercurial's, and the file is rewritten; concurrent writers leave a
-whole file; a read-only repository works and gets no file."""
+whole file; a read-only repository works and gets no file. A changelog too small for
+the file to pay (native.SMALL_REVLOG revisions) gets none: these tests lower the bound
+(`devel.oxidag.dag-cache-min-revisions`) to use small repositories, but the last."""
 
 import os
 import random
@@ -20,6 +22,21 @@ CACHE = os.path.join(".hg", "cache", "oxidag-dag-v1")
 # Revsets whose answers depend on every parent: a wrong table would show.
 EXPRS = ["heads(all())", "roots(all())", "only(tip, 100)", "ancestor(tip, 1500)", "merge() and 2000:",
          "children(1000)", "max(ancestors(tip) - ancestors(1200))", "heads(::2500)", "2500::"]
+
+
+LOWER_BOUND = "[devel]\noxidag.dag-cache-min-revisions = 0\n"
+
+
+@pytest.fixture(scope="module", autouse=True)
+def small_repositories_cached(tmp_path_factory):
+    """Every hg of this module runs with LOWER_BOUND (HG_ENV is conftest's)."""
+    from conftest import HG_ENV
+
+    hgrc = tmp_path_factory.mktemp("hgrc") / "hgrc"
+    hgrc.write_text(LOWER_BOUND)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setitem(HG_ENV, "HGRCPATH", str(hgrc))
+        yield
 
 
 @pytest.fixture(scope="module")
@@ -47,6 +64,7 @@ def answers(path, extension=True, config=()):
     if config:
         env["HGRCPATH"] = str(path / ".hg" / "test-hgrc")
         with open(env["HGRCPATH"], "w") as f:
+            f.write(open(HG_ENV["HGRCPATH"]).read() if HG_ENV["HGRCPATH"] else "")
             for item in config:
                 section, rest = item.split(".", 1)
                 key, value = rest.split("=", 1)
@@ -282,3 +300,38 @@ def test_small_walks_leave_the_table_unloaded(tmp_path, native):
     expected = hg("log", "-r", many, "-T", "{rev}\n", cwd=repo, extension=False).stdout
     assert hg("log", "-r", many, "-T", "{rev}\n", cwd=repo).stdout == expected
     assert state(repo) == "valid, %d revisions" % size
+
+
+def test_small_changelogs_get_no_file(repo, tmp_path, native):
+    """With the default bound (native.SMALL_REVLOG revisions) the 3000 revisions here
+    get no file, neither at a native answer, nor from `hg debugupdatecaches`, nor in a
+    clone (Mercurial's test-clone.t lists a clone's .hg/cache); the answers are
+    Mercurial's. The bound is inclusive; a bad value is one warning naming it."""
+    from oxidag import native as extension_native
+
+    default = {"HGRCPATH": ""}
+    for expr in EXPRS:
+        want = hg("log", "-r", expr, "-T", "{rev} ", cwd=repo, extension=False).stdout
+        assert hg("log", "-r", expr, "-T", "{rev} ", cwd=repo, env=default).stdout == want, expr
+    hg("debugupdatecaches", cwd=repo, env=default)
+    assert not os.path.exists(repo / CACHE)
+    out = hg("debugoxidag", cwd=repo, env=default).stdout.decode()
+    assert ": not used for 3000 revisions (fewer than %d)\n" % extension_native.SMALL_REVLOG in out
+    hg("clone", "-q", str(repo), str(tmp_path / "clone"), env=default)
+    hg("log", "-r", "heads(all())", "-T", "{rev} ", cwd=tmp_path / "clone", env=default)
+    assert not os.path.exists(tmp_path / "clone" / CACHE)
+
+    bound = "devel.oxidag.dag-cache-min-revisions=%d"
+    hg("log", "-r", "heads(all())", cwd=repo, env=default, config=[bound % 3001])
+    assert not os.path.exists(repo / CACHE)
+    hg("log", "-r", "heads(all())", cwd=repo, env=default, config=[bound % 3000])
+    assert state(repo) == "valid, 3000 revisions"
+    os.remove(repo / CACHE)
+    proc = hg("log", "-r", "heads(all())", "-T", "{rev} ", cwd=repo, env=default,
+              config=["devel.oxidag.dag-cache-min-revisions=few"])
+    assert proc.stderr.decode() == (
+        "oxidag: devel.oxidag.dag-cache-min-revisions must be an integer from 0 to %d, not few; using %d\n"
+        % (2**63 - 1, extension_native.SMALL_REVLOG)
+    )
+    assert proc.stdout == hg("log", "-r", "heads(all())", "-T", "{rev} ", cwd=repo, extension=False).stdout
+    assert not os.path.exists(repo / CACHE)

@@ -15,10 +15,11 @@ it. Output is identical to
 Mercurial's; only speed changes. Whatever the native module cannot serve falls
 back to Mercurial's own code.
 
-The changelog's parents are kept in ``.hg/cache/oxidag-dag-v1`` (written at a
-command's first native answer, or by ``hg debugupdatecaches``), so that a short
-command does not read the whole changelog first; the file is used only when it
-checks out against the changelog, else ignored and rewritten. Until a
+The parents of a changelog of 65,536 revisions or more are kept in
+``.hg/cache/oxidag-dag-v1`` (written at a command's first native answer, or by
+``hg debugupdatecaches``), so that a short command does not read the whole
+changelog first; the file is used only when it checks out against the
+changelog, else ignored and rewritten. Until a
 command has read them, a walk over a small part of a large changelog (drawing
 the last revisions, ``x::y`` near tip, the first revisions of ``hg log -f``)
 stays with Mercurial's code, and so do common-ancestor questions (as fast in
@@ -103,8 +104,9 @@ OPTIONS = (
     (b'parallel-threshold', 65536, b"""Inputs smaller than this (revisions, or members of a set) are handled on
     one thread: splitting them costs more than it saves. At least 1.
     (default: 65536)"""),
-    (b'dag-cache', True, b"""Keep the changelog's parents in ``.hg/cache/oxidag-dag-v1``, so that a
-    command's first native answer does not read the whole changelog.
+    (b'dag-cache', True, b"""Keep the changelog's parents in ``.hg/cache/oxidag-dag-v1`` (from 65,536
+    revisions on), so that a command's first native answer does not read the
+    whole changelog.
     (default: yes)"""),
 )
 _OPTIONS_HELP = b"""``oxidag``
@@ -121,6 +123,8 @@ configtable = {}
 configitem = registrar.configitem(configtable)
 for _name, _default, _text in OPTIONS:
     configitem(b'oxidag', _name, default=_default)
+# For our tests of the DAG cache on small repositories (see dagcache.py).
+configitem(b'devel', b'oxidag.dag-cache-min-revisions', default=native.SMALL_REVLOG)
 
 __doc__ %= _OPTIONS_HELP.split(b'\n', 3)[3].decode()
 
@@ -173,6 +177,9 @@ def extsetup(ui):
         # which then costs ~0.4% of a short command (`hg id`).
         atexit.register(_dropwarning)
         dagcache.enabled = _booloption(ui, b'dag-cache')
+        dagcache.min_revisions = _intoption(
+            ui, b'oxidag.dag-cache-min-revisions', 0, MAX_THRESHOLD, section=b'devel'
+        )
         gaps = compat.smartsetgaps()
         if gaps:
             ui.debug(b"oxidag: Mercurial's smartset lacks %s; revsets use Mercurial's own code\n"
@@ -213,11 +220,11 @@ def _booloption(ui, name):
         return default
 
 
-def _intoption(ui, name, low, high, override=None):
-    """oxidag.NAME (or `override`, from the environment) as an int in [low, high];
+def _intoption(ui, name, low, high, override=None, section=b'oxidag'):
+    """SECTION.NAME (or `override`, from the environment) as an int in [low, high];
     else one warning line naming the option and its value, and the default."""
-    default = configtable[b'oxidag'][name].default
-    raw = ui.config(b'oxidag', name) if override is None else override
+    default = configtable[section][name].default
+    raw = ui.config(section, name) if override is None else override
     raw = pycompat.bytestr(raw)
     try:
         value = int(raw)
@@ -225,8 +232,8 @@ def _intoption(ui, name, low, high, override=None):
         value = None
     if value is None or not low <= value <= high:
         ui.warn(
-            _(b'oxidag: oxidag.%s must be an integer from %d to %d, not %s; using %d\n')
-            % (name, low, high, raw, default)
+            _(b'oxidag: %s.%s must be an integer from %d to %d, not %s; using %d\n')
+            % (section, name, low, high, raw, default)
         )
         return default
     return value
