@@ -78,7 +78,7 @@ HG_RELEASES := 7.0.3 7.1.2
 test-hg-releases: build
 	set -e; for v in $(HG_RELEASES); do \
 	    d=.venv-hg$$v; \
-	    [ -e $$d/.installed ] || { python3 -m venv $$d && $$d/bin/pip install -q mercurial==$$v pytest==9.2.0 && touch $$d/.installed; }; \
+	    [ -e $$d/.installed ] || { python3 -m venv $$d && $$d/bin/pip install -q mercurial==$$v pytest==9.2.0 xxhash==3.6.0 && touch $$d/.installed; }; \
 	    OXIDAG_EXPECT_BACKEND=$(BACKEND) $$d/bin/python -m pytest -q tests; \
 	    OXIDAG_EXPECT_BACKEND=$(BACKEND) VENV=$(abspath .)/$$d tests/run-t-tests; \
 	done

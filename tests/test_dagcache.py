@@ -12,9 +12,9 @@ import random
 import shutil
 import struct
 import subprocess
-import zlib
 
 import pytest
+import xxhash
 
 from conftest import hg, make_repo, random_dag
 
@@ -101,15 +101,16 @@ def test_disabled_by_config(repo, native):
 
 
 def reseal(data):
-    """`data` with its checksum made right again (to reach the checks behind it)."""
-    body = data[:-4]
-    return body + struct.pack("<I", zlib.crc32(body) & 0xFFFFFFFF)
+    """`data` with its hash (XXH3-64) made right again (to reach the checks behind it)."""
+    body = data[:-8]
+    return body + struct.pack("<Q", xxhash.xxh3_64_intdigest(body))
 
 
 def corruptions(data):
     header_end = 8 + 4 + 4 + 8
     source_len = struct.unpack("<I", data[header_end:header_end + 4])[0]
     samples_at = header_end + 4 + source_len + 8
+    version = struct.unpack("<I", data[8:12])[0]
     return {
         "empty": b"",
         "truncated-header": data[:20],
@@ -121,7 +122,7 @@ def corruptions(data):
         "flipped-sample": data[:samples_at + 6] + bytes([data[samples_at + 6] ^ 1]) + data[samples_at + 7:],
         "flipped-parent": data[:-100] + bytes([data[-100] ^ 4]) + data[-99:],
         "flipped-checksum": data[:-1] + bytes([data[-1] ^ 1]),
-        "future-version": reseal(data[:8] + struct.pack("<I", 2) + data[12:]),
+        "future-version": reseal(data[:8] + struct.pack("<I", version + 1) + data[12:]),
         "other-kind": reseal(data[:12] + struct.pack("<I", 9) + data[16:]),
         "huge-length": reseal(data[:16] + struct.pack("<Q", 2**62) + data[24:]),
         "garbage": os.urandom(len(data)),

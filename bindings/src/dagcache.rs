@@ -66,7 +66,7 @@ pub fn load<H: Host>(
         Err(e) => return Ok(Loaded::Invalid(format!("unreadable: {}", e))),
     };
     let input = std::io::BufReader::with_capacity(1 << 16, handle);
-    let read = || TableFile::read_into(input, file_len, crate::memory::advise_huge_pages);
+    let read = || TableFile::read_into(input, file_len, crate::memory::reserve);
     let file = match h.detach(read) {
         Ok(file) => file,
         Err(e) => return Ok(Loaded::Invalid(e.to_string())),

@@ -378,11 +378,7 @@ impl Snapshot {
         };
         let start = table.len();
         let growing = Arc::make_mut(&mut table);
-        // A length is only a claim: reserve what it says if that can be had, else
-        // grow as entries are actually read.
-        if growing.try_reserve(len - start).is_ok() {
-            crate::memory::advise_huge_pages(growing);
-        }
+        crate::memory::reserve(growing, len - start);
         reader.parents_range(start as i32, len as i32, &mut |first, chunk| {
             growing.extend_checked(chunk).map_err(|error| match error {
                 // A parent beyond the index is a corrupt index (as the C index reports

@@ -15,8 +15,8 @@ one; two writers race harmlessly (each file describes what its writer read).
 Only revlog-v1 changelogs whose revisions are all on disk (not inline, no pending
 index, no revisions added in memory) are cached: the others are small or unusual.
 Nor are changelogs of fewer than `native.SMALL_REVLOG` revisions: reading theirs
-from the changelog costs about what reading the file does (0.97 and 0.78 ms at
-65,536 revisions; at 16,384 the file is slower: contrib/bench/tablesetup.py), and
+from the changelog costs about what reading the file does (0.77 and 0.62 ms at
+65,536 revisions, 0.26 both at 16,384: contrib/bench/tablesetup.py), and
 a repository of Mercurial's own tests, which list
 `.hg/cache`, then holds nothing of ours (`devel.oxidag.dag-cache-min-revisions`
 lowers the bound for our tests). `oxidag.dag-cache = no` turns it off.
