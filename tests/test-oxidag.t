@@ -17,7 +17,7 @@ Every query is also run without the extension: the outputs must be identical.
   parallel threshold: 65536
   smartset contract: holds (checked with 6.9.5 7.0.3 7.1.2 7.2.4)
   capsule: ready (ABI 3)
-  hooks: 34 active
+  hooks: 36 active
     revlog.ancestors
     revlog.incrementalmissingrevs
     mercurial.dagop.headrevs
@@ -30,6 +30,7 @@ Every query is also run without the extension: the outputs must be identical.
     revlog.reachableroots
     revlog.strip
     changelog.findmissing
+    changelog.findcommonmissing
     mercurial\.(utils\.dag_util|dagop)\.revancestors (re)
     mercurial\.(utils\.dag_util|dagop)\.revdescendants (re)
     revset.children
@@ -49,6 +50,7 @@ Every query is also run without the extension: the outputs must be identical.
     branchmap._LocalBranchCache._verifybranch
     localrepo.localrepository.known
     setdiscovery.partialdiscovery
+    setdiscovery.findcommonheads
     changelog.__init__ (DAG cache)
     localrepo.updatecaches (DAG cache)
     repocache._warmupcache (chg)

@@ -379,3 +379,126 @@ def test_findmissing_of_hidden_heads(tmp_path, nodes):
                 outcomes.append(type(e))
     assert outcomes[:2] == outcomes[2:], outcomes
     assert outcomes[0] is error.FilteredLookupError and isinstance(outcomes[1], list), outcomes
+
+
+def test_findcommonmissing_answers_as_mercurial(repo_path, nodes):
+    # `changelog.findcommonmissing(common, heads)` (what `hg outgoing` and a push
+    # send, from discovery's common heads): Mercurial's ancestors and missing nodes,
+    # in its order, or its error.
+    from mercurial import changelog
+
+    orig = changelog.changelog.findcommonmissing
+
+    def answer(how, common, heads):
+        try:
+            has, missing = how(orig, fresh(repo_path).changelog, common, heads)
+            return sorted(has), missing
+        except Exception as e:
+            return type(e)
+
+    def mercurials(orig, cl, common, heads):
+        return orig(cl, common, heads)
+
+    cl = fresh(repo_path).changelog
+    allnodes = [cl.node(rev) for rev in range(len(cl))]
+    rng = random.Random(8)
+    for case in range(20):
+        common = rng.sample(allnodes, rng.randrange(1, 300))
+        heads = rng.sample(allnodes, rng.randrange(1, 80))
+        repo = fresh(repo_path)
+        state = native_module().tablestate(repo.changelog)
+        scanned = state.scanned
+        has, missing = nodes.findcommonmissing(orig, repo.changelog, common, heads)
+        assert state.scanned > scanned, case  # looked up natively
+        assert tree_count(repo.changelog.index) == 0, case
+        expected = answer(mercurials, common, heads)
+        assert (sorted(has), missing) == expected and (expected[1] or case), case
+    for case in (
+        lambda: (allnodes[:100] + [b"\x01" * 20], allnodes[-3:]),  # unknown: Mercurial's error
+        lambda: (allnodes[:100], [b"\xff" * 20]),  # the working directory's pseudo-node
+        lambda: ([nullid] + allnodes[5:90], allnodes[-3:]),  # the null node (the index knows it)
+        lambda: (None, allnodes[-3:]),
+        lambda: (allnodes[:100], None),
+        lambda: (iter(allnodes[:100]), (node for node in allnodes[-70:])),  # walked once
+    ):
+        outcomes = [answer(how, *case()) for how in (nodes.findcommonmissing, mercurials)]
+        assert outcomes[0] == outcomes[1], outcomes
+    assert len(answer(nodes.findcommonmissing, *case())[1]) > 10
+
+
+def _pair_with_hidden_and_unknown_heads(tmp_path, hidden=20):
+    """`full` (many heads), `local`: `hidden` of them hidden (obsolete) and others
+    not pulled, so that `full`'s heads are, to `local`, visible, hidden or unknown."""
+    full = make_repo(tmp_path / "full", manyheads(random.Random(45), 600))
+    heads = hg("log", "-r", "heads(all())", "-T", "{node} ", cwd=full, extension=False).stdout.split()
+    local = tmp_path / "local"
+    hg("clone", "-q", *sum((["-r", node.decode()] for node in heads[::4] + heads[1::4]), []),
+       str(full), str(local), extension=False)
+    hg("phase", "--draft", "--force", "-r", "all()", cwd=local, extension=False)
+    for node in heads[1::4][:hidden]:
+        hg("debugobsolete", node.decode(), cwd=local, extension=False, config=EVOLUTION)
+    return full, local
+
+
+@pytest.mark.parametrize("hidden", [0, 20])
+def test_discovery_looks_the_other_heads_up_at_once(tmp_path, nodes, hidden):
+    # setdiscovery.findcommonheads looks each of the other side's heads up: visible,
+    # hidden (FilteredLookupError, skipped) and unknown ones (LookupError, skipped),
+    # here by one scan; the same common heads, in Mercurial's order.
+    from mercurial import hg as hgmod, setdiscovery, ui as uimod
+
+    full, local = _pair_with_hidden_and_unknown_heads(tmp_path, hidden)
+    orig = setdiscovery.findcommonheads.__wrapped__ if hasattr(setdiscovery.findcommonheads, "__wrapped__") \
+        else setdiscovery.findcommonheads
+
+    def discover(how):
+        ui = uimod.ui.load()
+        ui.setconfig(b"experimental", b"evolution", b"all")
+        ui.setconfig(b"devel", b"discovery.randomize", b"no")
+        repo = hgmod.repository(ui, str(local).encode()).filtered(b"visible")
+        remote = hgmod.peer(ui, {}, str(full).encode())
+        state = native_module().tablestate(repo.changelog)
+        scanned, tree = state.scanned, tree_count(repo.changelog.index)  # the phase roots'
+        result = how(ui, repo, remote)
+        assert "rev" not in vars(repo.changelog) and "commandexecutor" not in vars(remote)
+        return result, state.scanned > scanned, tree_count(repo.changelog.index) - tree
+
+    got, scanned, tree = discover(lambda *args: nodes.findcommonheads(orig, *args))
+    expected, _, mercurials_tree = discover(orig)
+    assert got == expected
+    # A hidden head is Mercurial's to look up (its FilteredLookupError): the tree it
+    # builds reaches the oldest one; every other head was the scan's.
+    assert scanned and (tree == 0 if not hidden else tree < mercurials_tree) and mercurials_tree > 0, \
+        (tree, mercurials_tree)
+    common, anyincoming, remoteheads = got
+    assert anyincoming and len(remoteheads) > nodes.MIN_NODES and len(common) > 10
+
+
+def test_scanned_lookups_fail_as_mercurials(tmp_path, nodes):
+    # A node the scan found missing raises Mercurial's error for it; a hidden one,
+    # the working directory's and any node not scanned are Mercurial's to look up.
+    from mercurial import hg as hgmod, ui as uimod
+
+    full, local = _pair_with_hidden_and_unknown_heads(tmp_path)
+    ui = uimod.ui.load()
+    ui.setconfig(b"experimental", b"evolution", b"all")
+    theirs = hgmod.repository(ui, str(full).encode()).changelog
+    asked = [theirs.node(rev) for rev in theirs.headrevs()] + [b"\xff" * 20, b"\x02" * 20]
+
+    def outcomes(lookup):
+        found = []
+        for node in asked:
+            try:
+                found.append(lookup(node))
+            except Exception as e:
+                found.append((type(e), str(e)))
+        return found
+
+    cl = hgmod.repository(ui, str(local).encode()).filtered(b"visible").changelog
+    lookup = nodes._ScannedLookup(cl)
+    lookup.learn(asked[:-1])  # the last one not scanned
+    got = outcomes(lookup.rev)
+    expected = outcomes(hgmod.repository(ui, str(local).encode()).filtered(b"visible").changelog.rev)
+    assert got == expected
+    kinds = {type(x) if isinstance(x, int) else x[0] for x in expected}
+    assert kinds == {int, error.LookupError, error.FilteredLookupError, error.WdirUnsupported}, kinds

@@ -9,8 +9,8 @@ common ancestors, ``x::y``, is-ancestor tests and the heads below a revision
 obsolescence markers computes first (the hidden, obsolete and orphan
 changesets), discovery's sampling, and turning many nodes into revisions at
 once (a revset's node list, a branch cache's heads: ``hg heads -r REV``; the
-nodes discovery asks the other repository about: ``hg incoming``, ``hg
-outgoing``, pull and push) without the node tree Mercurial's C index builds for
+nodes discovery asks the other repository about and the heads it answers with:
+``hg incoming``, ``hg outgoing``, pull and push) without the node tree Mercurial's C index builds for
 it. Output is identical to
 Mercurial's; only speed changes. Whatever the native module cannot serve falls
 back to Mercurial's own code.

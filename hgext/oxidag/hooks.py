@@ -64,6 +64,7 @@ _WRAPPED = [
     (revlog.revlog, 'strip', 'wrappers', 'strip'),
     # Its node lists turned into revisions at once (nodes.py).
     (changelog.changelog, 'findmissing', 'nodes', 'findmissing'),
+    (changelog.changelog, 'findcommonmissing', 'nodes', 'findcommonmissing'),
 ]
 
 # The revset walkers, answered with native smartsets.
@@ -148,6 +149,12 @@ def _branchcache(branchmap):
         _wrap(cache, '_verifybranch', 'nodes', 'verifybranch')
 
 
+def _setdiscovery(setdiscovery):
+    _deferred('discovery', 'install')()
+    # The other repository's heads turned into revisions at once (nodes.py).
+    _wrap(setdiscovery, 'findcommonheads', 'nodes', 'findcommonheads')
+
+
 def _server(server):
     """Mercurial's server module ran (`hg serve`, chg's server): its command server
     keeps repositories in a cache (repocache) to wrap. Imported only then: finding
@@ -181,8 +188,8 @@ def install(nativerevsets=True):
     # Discovery's questions to the other repository (nodes.py).
     _wrap(localrepo.localrepository, 'known', 'nodes', 'known')
     names.append(b'localrepo.localrepository.known')
-    compat.whenloaded(setdiscovery, lambda module: _deferred('discovery', 'install')())
-    names.append(b'setdiscovery.partialdiscovery')
+    compat.whenloaded(setdiscovery, _setdiscovery)
+    names += [b'setdiscovery.partialdiscovery', b'setdiscovery.findcommonheads']
     _wrap(changelog.changelog, '__init__', 'dagcache', 'recordsource')
     names.append(b'changelog.__init__ (DAG cache)')
     _wrap(localrepo.localrepository, 'updatecaches', 'dagcache', 'updatecaches')

@@ -1,9 +1,10 @@
 """Many nodes turned into revisions at once: the node lists of revsets (`%ln`, as
 `hg heads -r X`, discovery and phases pass them), the heads a branch cache
 checks when first read, the nodes discovery asks the other repository whether
-it knows (`known`: a local peer's, or a server's through the wire protocol), and
-the common heads and heads `changelog.findmissing` is given (`hg incoming` passes
-every common head).
+it knows (`known`: a local peer's, or a server's through the wire protocol), the
+common heads and heads `changelog.findmissing` is given (`hg incoming` passes
+every common head), and the other repository's heads discovery looks up
+(`findcommonheads`).
 
 Mercurial looks each node up in the C index, which answers from a node tree it
 builds as lookups miss, inserting every revision it passes on the way down (about
@@ -17,6 +18,11 @@ goes down to revision 0: `known` answers "no" for it.
 """
 
 from __future__ import annotations
+
+import contextlib
+
+from mercurial.i18n import _
+from mercurial import error
 
 from . import native
 
@@ -170,3 +176,120 @@ def findmissing(orig, cl, common=None, heads=None):
     if headrevs is None:
         return orig(cl, common, heads)
     return [cl.node(rev) for rev in cl.findmissingrevs(commonrevs, headrevs)]
+
+
+def findcommonheads(orig, ui, local, remote, *args, **kwargs):
+    """`setdiscovery.findcommonheads`: discovery looks each of the other repository's
+    heads up with `changelog.rev`, one at a time (7,191 heads, 0.13 s of the C node
+    tree in `hg outgoing` at a million revisions). The heads are scanned for at once
+    as the answer to its `heads` command arrives, and `rev` answers from what the
+    scan found for the length of the call."""
+    cl = local.changelog
+    peer = getattr(remote, '__dict__', None)
+    if not native.active() or 'rev' in vars(cl) or peer is None or 'commandexecutor' in peer:
+        return orig(ui, local, remote, *args, **kwargs)
+    lookup = _ScannedLookup(cl)
+    remote.commandexecutor = lambda: _ScanningExecutor(type(remote).commandexecutor(remote), lookup)
+    try:
+        with lookup.answering():
+            return orig(ui, local, remote, *args, **kwargs)
+    finally:
+        del remote.commandexecutor
+
+
+def findcommonmissing(orig, cl, common=None, heads=None):
+    """`changelog.findcommonmissing`: what `hg outgoing` and a push send, from the
+    common heads discovery found (thousands of nodes, each looked up with
+    `changelog.rev`), scanned for at once."""
+    if common is None or heads is None or 'rev' in vars(cl) or not native.active():
+        return orig(cl, common, heads)
+    common, heads = list(common), list(heads)
+    lookup = _ScannedLookup(cl)
+    lookup.learn(common + heads)
+    with lookup.answering():
+        return orig(cl, common, heads)
+
+
+class _ScannedLookup:
+    """`changelog.rev` for the nodes a scan found (visible) or found missing; any
+    other node, and any node if no scan ran, is Mercurial's to look up."""
+
+    def __init__(self, cl):
+        self._cl = cl
+        self._orig = type(cl).rev.__get__(cl)
+        self._revs = {}
+        self._missing = set()
+
+    def learn(self, nodes):
+        if not isinstance(nodes, (list, tuple)):
+            return
+        constants = getattr(self._cl, 'nodeconstants', None)
+        # Mercurial answers the working directory's pseudo-nodes with its own error.
+        special = {NULLID, getattr(constants, 'wdirid', None)}
+        special.update(getattr(constants, 'wdirfilenodeids', ()))
+        nodes = [node for node in nodes if node not in special]
+        found = _scan(self._cl, nodes)
+        if found is None:
+            return
+        hidden = self._cl.filteredrevs
+        for node, rev in zip(nodes, found):
+            if rev is None:
+                self._missing.add(node)
+            elif rev not in hidden:  # a hidden one raises Mercurial's FilteredLookupError
+                self._revs[node] = rev
+
+    def rev(self, node):
+        rev = self._revs.get(node)
+        if rev is not None:
+            return rev
+        if node in self._missing:
+            raise error.LookupError(node, self._cl.display_id, _(b'no node'))
+        return self._orig(node)
+
+    @contextlib.contextmanager
+    def answering(self):
+        """`self.rev` as the changelog's `rev` for the length of the block."""
+        self._cl.rev = self.rev
+        try:
+            yield
+        finally:
+            del self._cl.rev
+
+
+class _ScanningExecutor:
+    """A peer's command executor whose `heads` answer is handed to `lookup` when read."""
+
+    def __init__(self, executor, lookup):
+        self._executor = executor
+        self._lookup = lookup
+        self._entered = executor
+
+    def __enter__(self):
+        self._entered = self._executor.__enter__()
+        return self
+
+    def __exit__(self, *exc):
+        return self._executor.__exit__(*exc)
+
+    def callcommand(self, command, args):
+        future = self._entered.callcommand(command, args)
+        return _ScannedHeads(future, self._lookup) if command == b'heads' else future
+
+    def __getattr__(self, name):
+        return getattr(self._entered, name)
+
+
+class _ScannedHeads:
+    """The future of a `heads` command: its result is scanned for when read."""
+
+    def __init__(self, future, lookup):
+        self._future = future
+        self._lookup = lookup
+
+    def result(self, timeout=None):
+        heads = self._future.result(timeout)
+        self._lookup.learn(heads)
+        return heads
+
+    def __getattr__(self, name):
+        return getattr(self._future, name)
