@@ -17,7 +17,7 @@ Every query is also run without the extension: the outputs must be identical.
   parallel threshold: 65536
   smartset contract: holds (checked with 6.9.5 7.0.3 7.1.2 7.2.4)
   capsule: ready (ABI 3)
-  hooks: 36 active
+  hooks: 37 active
     revlog.ancestors
     revlog.incrementalmissingrevs
     mercurial.dagop.headrevs
@@ -48,6 +48,7 @@ Every query is also run without the extension: the outputs must be identical.
     obsolete.cachefuncs[obsolete]
     obsolete.cachefuncs[orphan]
     branchmap._LocalBranchCache._verifybranch
+    repoview.wrapchangelog
     localrepo.localrepository.known
     setdiscovery.partialdiscovery
     setdiscovery.findcommonheads

@@ -502,3 +502,35 @@ def test_scanned_lookups_fail_as_mercurials(tmp_path, nodes):
     assert got == expected
     kinds = {type(x) if isinstance(x, int) else x[0] for x in expected}
     assert kinds == {int, error.LookupError, error.FilteredLookupError, error.WdirUnsupported}, kinds
+
+
+def test_a_view_made_meanwhile_does_not_answer_from_the_scan(tmp_path, nodes, monkeypatch):
+    # Without hidden changesets a repository's visible changelog is the unfiltered
+    # one, which discovery lends the scan's lookup; a view made meanwhile (secret
+    # changesets filtered for serving) copies that changelog's attributes: not the
+    # lookup, whose answers would ignore the view's filtering (hooks.py, installed
+    # as hg debugoxidag lists it: here by hand, in this process).
+    import functools
+
+    from mercurial import hg as hgmod, repoview, ui as uimod
+    from oxidag import hooks
+
+    monkeypatch.setattr(repoview, "wrapchangelog",
+                        functools.partial(hooks._filteredchangelog, repoview.wrapchangelog))
+
+    path = make_repo(tmp_path / "secret", manyheads(random.Random(46), 300))
+    heads = hg("log", "-r", "heads(all())", "-T", "{node}\n", cwd=path, extension=False).stdout.split()
+    hg("phase", "--secret", "--force", "-r", heads[0].decode(), cwd=path, extension=False)
+    heads = [bytes.fromhex(node.decode()) for node in heads]
+    repo = hgmod.repository(uimod.ui.load(), str(path).encode())
+    cl = repo.filtered(b"visible").changelog
+    assert cl is repo.unfiltered().changelog
+    lookup = nodes._ScannedLookup(cl)
+    lookup.learn(heads)
+    with lookup.answering():
+        assert cl.rev(heads[0]) == repo.unfiltered().changelog.index.rev(heads[0])
+        served = repo.filtered(b"served").changelog
+        assert served is not cl and "rev" not in vars(served)
+        with pytest.raises(error.FilteredLookupError):
+            served.rev(heads[0])
+    assert "rev" not in vars(cl)

@@ -149,6 +149,16 @@ def _branchcache(branchmap):
         _wrap(cache, '_verifybranch', 'nodes', 'verifybranch')
 
 
+def _filteredchangelog(orig, unfichangelog, filteredrevs):
+    """`repoview.wrapchangelog` makes a view's changelog as a copy of the unfiltered
+    one, attributes included: not a node lookup nodes.py lends the unfiltered one
+    for a while (its answers ignore the view's filtering)."""
+    cl = orig(unfichangelog, filteredrevs)
+    if getattr(vars(cl).get('rev'), 'oxidag_lent', False):
+        del cl.rev
+    return cl
+
+
 def _setdiscovery(setdiscovery):
     _deferred('discovery', 'install')()
     # The other repository's heads turned into revisions at once (nodes.py).
@@ -186,6 +196,8 @@ def install(nativerevsets=True):
     compat.whenloaded(branchmap, _branchcache)
     names.append(b'branchmap._LocalBranchCache._verifybranch')
     # Discovery's questions to the other repository (nodes.py).
+    extensions.wrapfunction(repoview, 'wrapchangelog', _filteredchangelog)
+    names.append(b'repoview.wrapchangelog')
     _wrap(localrepo.localrepository, 'known', 'nodes', 'known')
     names.append(b'localrepo.localrepository.known')
     compat.whenloaded(setdiscovery, _setdiscovery)

@@ -246,9 +246,12 @@ class _ScannedLookup:
             raise error.LookupError(node, self._cl.display_id, _(b'no node'))
         return self._orig(node)
 
+    rev.oxidag_lent = True  # hooks.py keeps it out of the views' copies
+
     @contextlib.contextmanager
     def answering(self):
-        """`self.rev` as the changelog's `rev` for the length of the block."""
+        """`self.rev` as the changelog's `rev` for the length of the block (not in
+        the copies of it a repository view makes meanwhile: hooks.py)."""
         self._cl.rev = self.rev
         try:
             yield
