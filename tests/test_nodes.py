@@ -525,12 +525,57 @@ def test_a_view_made_meanwhile_does_not_answer_from_the_scan(tmp_path, nodes, mo
     repo = hgmod.repository(uimod.ui.load(), str(path).encode())
     cl = repo.filtered(b"visible").changelog
     assert cl is repo.unfiltered().changelog
-    lookup = nodes._ScannedLookup(cl)
-    lookup.learn(heads)
-    with lookup.answering():
+    with nodes._answering(cl) as lookup:
+        lookup.learn(heads)
         assert cl.rev(heads[0]) == repo.unfiltered().changelog.index.rev(heads[0])
         served = repo.filtered(b"served").changelog
         assert served is not cl and "rev" not in vars(served)
         with pytest.raises(error.FilteredLookupError):
             served.rev(heads[0])
     assert "rev" not in vars(cl)
+
+
+def test_branch_heads_shown_without_the_node_tree(tmp_path, nodes):
+    # `hg heads` checks the branch cache's heads (one scan), then looks each up again
+    # to show it: the changelog keeps answering those from the scan, checking each
+    # answer, so that a strip, then other revisions at the same numbers, answers as
+    # Mercurial does.
+    from mercurial import branchmap, hg as hgmod, metadata, ui as uimod
+
+    path = make_repo(tmp_path / "heads", manyheads(random.Random(47), 600))
+    hg("debugupdatecaches", cwd=path, extension=False)
+    orig = branchmap._LocalBranchCache._verifybranch
+
+    def opened():
+        repo = hgmod.repository(uimod.ui.load(), str(path).encode())
+        cache = repo.branchmap()
+        nodes.verifybranch(orig, cache, b"default")
+        return repo, cache
+
+    repo, cache = opened()
+    heads = cache.branchheads(b"default", closed=True)
+    assert len(heads) > nodes.MIN_NODES
+    cl = repo.changelog
+    before = tree_count(cl.index)
+    shown = [repo[node].rev() for node in heads]
+    # Answered without the node tree (but for the working directory's parent, the tip,
+    # which Mercurial looks up to check the dirstate: one revision).
+    assert before == 0 and tree_count(cl.index) <= 1
+    assert shown == [fresh(path).changelog.index.rev(node) for node in heads]
+    # Strip the newest heads and add other revisions in their place.
+    stripped = sorted(cl.rev(node) for node in heads)[-5:]
+    with repo.lock(), repo.transaction(b"strip") as tr:
+        cl.strip(stripped[0], tr)  # as repair.strip truncates (no revision above is kept)
+    with repo.lock(), repo.transaction(b"regrow") as tr:
+        while len(cl) <= stripped[-1]:
+            cl.add(repo.nullid, metadata.ChangingFiles(), b"new %d" % len(cl), tr, cl.node(len(cl) - 1),
+                   repo.nullid, b"t", (0, 0))
+    gone = [node for node in heads if node not in cl.index]
+    assert gone
+    for node in heads:
+        expected = cl.index.rev(node) if node in cl.index else error.LookupError
+        try:
+            got = cl.rev(node)
+        except error.LookupError:
+            got = error.LookupError
+        assert got == expected

@@ -138,6 +138,7 @@ def verifybranch(orig, self, branch):
     if headrevs is not None:
         headrevs[branch] = found
     verified.add(branch)
+    _lend(cl, entries[branch], found)
 
 
 def known(orig, repo, nodes):
@@ -184,41 +185,93 @@ def findcommonheads(orig, ui, local, remote, *args, **kwargs):
     tree in `hg outgoing` at a million revisions). The heads are scanned for at once
     as the answer to its `heads` command arrives, and `rev` answers from what the
     scan found for the length of the call."""
-    cl = local.changelog
     peer = getattr(remote, '__dict__', None)
-    if not native.active() or 'rev' in vars(cl) or peer is None or 'commandexecutor' in peer:
+    if not native.active() or peer is None or 'commandexecutor' in peer:
         return orig(ui, local, remote, *args, **kwargs)
-    lookup = _ScannedLookup(cl)
-    remote.commandexecutor = lambda: _ScanningExecutor(type(remote).commandexecutor(remote), lookup)
-    try:
-        with lookup.answering():
+    with _answering(local.changelog) as lookup:
+        if lookup is None:
             return orig(ui, local, remote, *args, **kwargs)
-    finally:
-        del remote.commandexecutor
+        remote.commandexecutor = lambda: _ScanningExecutor(type(remote).commandexecutor(remote), lookup)
+        try:
+            return orig(ui, local, remote, *args, **kwargs)
+        finally:
+            del remote.commandexecutor
 
 
 def findcommonmissing(orig, cl, common=None, heads=None):
     """`changelog.findcommonmissing`: what `hg outgoing` and a push send, from the
     common heads discovery found (thousands of nodes, each looked up with
     `changelog.rev`), scanned for at once."""
-    if common is None or heads is None or 'rev' in vars(cl) or not native.active():
+    if common is None or heads is None or not native.active():
         return orig(cl, common, heads)
     common, heads = list(common), list(heads)
-    lookup = _ScannedLookup(cl)
-    lookup.learn(common + heads)
-    with lookup.answering():
+    with _answering(cl) as lookup:
+        if lookup is not None:
+            lookup.learn(common + heads)
         return orig(cl, common, heads)
+
+
+def _lent(cl):
+    """The lookup lent to changelog `cl`, if any."""
+    return getattr(vars(cl).get('rev'), '__self__', None) if _islent(vars(cl).get('rev')) else None
+
+
+def _islent(rev):
+    return getattr(rev, 'oxidag_lent', False)
+
+
+@contextlib.contextmanager
+def _answering(cl):
+    """The lookup answering `cl.rev` for the length of the block: the one lent to it
+    (a branch cache's verified heads), else one lent for the block; None if `rev`
+    is someone else's. What it found missing is forgotten after."""
+    lookup = _lent(cl)
+    lent_here = lookup is None and 'rev' not in vars(cl)
+    if lent_here:
+        lookup = _ScannedLookup(cl)
+        cl.rev = lookup.rev
+    try:
+        yield lookup
+    finally:
+        if lookup is not None:
+            lookup.forgetmissing()
+        if lent_here:
+            del cl.rev
+
+
+def _lend(cl, nodes, revs):
+    """From now on `cl.rev` answers these nodes (a branch cache's heads, checked by a
+    scan: `hg heads` looks each up again to show it, which built the C index's node
+    tree after all)."""
+    lookup = _lent(cl)
+    if lookup is None:
+        if 'rev' in vars(cl):
+            return
+        lookup = _ScannedLookup(cl)
+        cl.rev = lookup.rev
+    lookup.know(nodes, revs)
 
 
 class _ScannedLookup:
     """`changelog.rev` for the nodes a scan found (visible) or found missing; any
-    other node, and any node if no scan ran, is Mercurial's to look up."""
+    other node, and any node if no scan ran, is Mercurial's to look up. A found
+    revision is checked at each answer (its node at that revision of the index, not
+    hidden from the changelog): a strip, even followed by new revisions, cannot
+    make it answer wrong. Lent to a changelog as its `rev` (not to the copies of it
+    a repository view makes: hooks.py)."""
 
     def __init__(self, cl):
         self._cl = cl
         self._orig = type(cl).rev.__get__(cl)
         self._revs = {}
         self._missing = set()
+
+    def know(self, nodes, revs):
+        self._revs.update(zip(nodes, revs))
+
+    def forgetmissing(self):
+        # Only for a block in which nothing is added to the changelog.
+        self._missing.clear()
 
     def learn(self, nodes):
         if not isinstance(nodes, (list, tuple)):
@@ -227,7 +280,7 @@ class _ScannedLookup:
         # Mercurial answers the working directory's pseudo-nodes with its own error.
         special = {NULLID, getattr(constants, 'wdirid', None)}
         special.update(getattr(constants, 'wdirfilenodeids', ()))
-        nodes = [node for node in nodes if node not in special]
+        nodes = [node for node in nodes if node not in special and node not in self._revs]
         found = _scan(self._cl, nodes)
         if found is None:
             return
@@ -241,22 +294,15 @@ class _ScannedLookup:
     def rev(self, node):
         rev = self._revs.get(node)
         if rev is not None:
-            return rev
-        if node in self._missing:
+            cl = self._cl
+            index = cl.index
+            if rev < len(index) and index[rev][7] == node and rev not in cl.filteredrevs:
+                return rev
+        elif node in self._missing:
             raise error.LookupError(node, self._cl.display_id, _(b'no node'))
         return self._orig(node)
 
     rev.oxidag_lent = True  # hooks.py keeps it out of the views' copies
-
-    @contextlib.contextmanager
-    def answering(self):
-        """`self.rev` as the changelog's `rev` for the length of the block (not in
-        the copies of it a repository view makes meanwhile: hooks.py)."""
-        self._cl.rev = self.rev
-        try:
-            yield
-        finally:
-            del self._cl.rev
 
 
 class _ScanningExecutor:
