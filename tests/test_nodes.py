@@ -323,6 +323,15 @@ def native_module():
     return native
 
 
+def random_node_lists(repo_path, allnodes, seed):
+    """Twenty cases of random common and head nodes (many, as discovery passes),
+    each with a repository of its own (no node tree built)."""
+    rng = random.Random(seed)
+    for case in range(20):
+        yield case, rng.sample(allnodes, rng.randrange(1, 300)), rng.sample(allnodes, rng.randrange(1, 80)), \
+            fresh(repo_path)
+
+
 def test_findmissing_answers_as_mercurial(repo_path, nodes):
     # `changelog.findmissing(common, heads)` with many common heads (as `hg incoming`
     # passes), few, unknown and hidden ones: Mercurial's nodes, in its order, or its
@@ -332,11 +341,7 @@ def test_findmissing_answers_as_mercurial(repo_path, nodes):
     orig = changelog.changelog.findmissing
     cl = fresh(repo_path).changelog
     allnodes = [cl.node(rev) for rev in range(len(cl))]
-    rng = random.Random(7)
-    for case in range(20):
-        common = rng.sample(allnodes, rng.randrange(1, 300))
-        heads = rng.sample(allnodes, rng.randrange(1, 80))
-        repo = fresh(repo_path)
+    for case, common, heads, repo in random_node_lists(repo_path, allnodes, 7):
         state = native_module().tablestate(repo.changelog)
         scanned = state.scanned
         got = nodes.findmissing(orig, repo.changelog, common, heads)
@@ -401,11 +406,7 @@ def test_findcommonmissing_answers_as_mercurial(repo_path, nodes):
 
     cl = fresh(repo_path).changelog
     allnodes = [cl.node(rev) for rev in range(len(cl))]
-    rng = random.Random(8)
-    for case in range(20):
-        common = rng.sample(allnodes, rng.randrange(1, 300))
-        heads = rng.sample(allnodes, rng.randrange(1, 80))
-        repo = fresh(repo_path)
+    for case, common, heads, repo in random_node_lists(repo_path, allnodes, 8):
         state = native_module().tablestate(repo.changelog)
         scanned = state.scanned
         has, missing = nodes.findcommonmissing(orig, repo.changelog, common, heads)
