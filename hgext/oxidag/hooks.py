@@ -195,9 +195,10 @@ def install(nativerevsets=True):
     # A branch cache's heads turned into revisions at once (nodes.py).
     compat.whenloaded(branchmap, _branchcache)
     names.append(b'branchmap._LocalBranchCache._verifybranch')
-    # Discovery's questions to the other repository (nodes.py).
+    # A view's copy of the changelog, without a lookup nodes.py lent the original.
     extensions.wrapfunction(repoview, 'wrapchangelog', _filteredchangelog)
     names.append(b'repoview.wrapchangelog')
+    # Discovery's questions to the other repository (nodes.py).
     _wrap(localrepo.localrepository, 'known', 'nodes', 'known')
     names.append(b'localrepo.localrepository.known')
     compat.whenloaded(setdiscovery, _setdiscovery)
