@@ -90,8 +90,8 @@ def run_any(chg, env, args, cwd):
     return proc.stdout
 
 
-# A command printing which native modules the process has imported (before it asks
-# anything native itself).
+# A command printing which of the native module and the extension's answering
+# modules the process has imported (before it asks anything native itself).
 NATIVE_LOADED = """
 import sys
 from mercurial import registrar
@@ -100,20 +100,28 @@ command = registrar.command(cmdtable)
 
 @command(b'nativeloaded', [], b'', optionalrepo=True)
 def nativeloaded(ui, repo=None, **opts):
-    ui.write(b'%d\\n' % sum(name.endswith('oxidag._native') for name in sys.modules))
+    hooks = [sys.modules[n] for n in sys.modules if n.endswith('oxidag.hooks')][0]
+    for name in ('_native',) + hooks.ANSWERING_MODULES:
+        loaded = any(module.endswith('oxidag.' + name) for module in sys.modules)
+        ui.write(b'%s %s\\n' % (name.encode(), b'loaded' if loaded else b'not loaded'))
 """
 
 
-def test_the_server_loads_the_native_module_for_its_workers(chg, repos, tmp_path, native):
-    # A plain `hg` loads the native module at its first native answer; a chg server
-    # loads it once, so the workers it forks start with it.
+def test_the_server_loads_the_native_code_for_its_workers(chg, repos, tmp_path, native):
+    # A plain `hg` imports the native module and each module answering at a hook
+    # point at its first use; a chg server imports them once, so the workers it forks
+    # start with them.
     full, _ = repos
     probe = tmp_path / "nativeloaded.py"
     probe.write_text(NATIVE_LOADED)
     env = chg_env(tmp_path, "nativeloaded = %s\n" % probe)
-    assert subprocess.run([HG, "nativeloaded"], cwd=full, env=env, capture_output=True,
-                          check=True).stdout == b"0\n"
+    plain = subprocess.run([HG, "nativeloaded"], cwd=full, env=env, capture_output=True,
+                           check=True).stdout.splitlines()
+    assert b"_native not loaded" in plain
+    assert sum(line.endswith(b" not loaded") for line in plain) > len(plain) // 2
     try:
-        assert run(chg, env, ["nativeloaded"], full) == b"1\n"
+        in_worker = run(chg, env, ["nativeloaded"], full).splitlines()
+        assert len(in_worker) == len(plain) > 2
+        assert not [line for line in in_worker if line.endswith(b" not loaded")]
     finally:
         stop(chg, env)
