@@ -563,6 +563,11 @@ def test_branch_heads_shown_without_the_node_tree(tmp_path, nodes):
     # which Mercurial looks up to check the dirstate: one revision).
     assert before == 0 and tree_count(cl.index) <= 1
     assert shown == [fresh(path).changelog.index.rev(node) for node in heads]
+    # `hg heads -r X` passes them to a revset (`%ln`): answered without a scan.
+    scanned = nodes.native.tablestate(cl).scanned
+    ordered = nodes.orderednodeset(revset._ordered_node_set, repo, heads[::-1])
+    assert list(ordered) == shown[::-1]
+    assert nodes.native.tablestate(cl).scanned == scanned
     # Strip the newest heads and add other revisions in their place.
     stripped = sorted(cl.rev(node) for node in heads)[-5:]
     with repo.lock(), repo.transaction(b"strip") as tr:
@@ -578,6 +583,9 @@ def test_branch_heads_shown_without_the_node_tree(tmp_path, nodes):
                        repo.nullid, b"t", (0, 0))
             gone = [node for node in heads if node not in cl.index]
             assert gone
+            kept = [node for node in heads if node in cl.index]
+            assert nodes.revs(cl, heads) is None
+            assert nodes.revs(cl, kept) == [cl.index.rev(node) for node in kept]
             for node in heads:
                 expected = cl.index.rev(node) if node in cl.index else error.LookupError
                 try:

@@ -91,7 +91,13 @@ def _scan(cl, nodes):
 
 def revs(cl, nodes):
     """The revisions of `nodes` in `cl`'s index as `_scan`, or None where Mercurial
-    should look them up, or one is missing (Mercurial raises its error)."""
+    should look them up, or one is missing (Mercurial raises its error). Nodes all
+    known to a lookup lent to `cl` are not scanned for again (`hg heads -r X` checks
+    the branch cache's heads, then passes them to a revset)."""
+    lookup = _lent(cl)
+    found = lookup.knownrevs(nodes) if lookup is not None else None
+    if found is not None:
+        return found
     found = _scan(cl, nodes)
     if found is None or None in found:
         return None
@@ -291,14 +297,28 @@ class _ScannedLookup:
             elif rev not in hidden:  # a hidden one raises Mercurial's FilteredLookupError
                 self._revs[node] = rev
 
-    def rev(self, node):
+    def knownrevs(self, nodes):
+        """The revisions of `nodes` if every one is known and still checks (as
+        `rev`'s answers), else None."""
+        found = [self._checked(node) for node in nodes]
+        return None if None in found else found
+
+    def _checked(self, node):
+        """The revision found for `node` if the index still holds it there and the
+        changelog does not hide it, else None."""
         rev = self._revs.get(node)
         if rev is not None:
             cl = self._cl
             index = cl.index
             if rev < len(index) and index[rev][7] == node and rev not in cl.filteredrevs:
                 return rev
-        elif node in self._missing:
+        return None
+
+    def rev(self, node):
+        rev = self._checked(node)
+        if rev is not None:
+            return rev
+        if node in self._missing and node not in self._revs:
             raise error.LookupError(node, self._cl.display_id, _(b'no node'))
         return self._orig(node)
 
