@@ -125,3 +125,21 @@ def write_dag(path, parents):
     with open(dag, "w") as f:
         f.writelines("%d %d\n" % p for p in parents)
     return dag
+
+
+# Loaded after oxidag: prints, when the command is done, which of oxidag's modules the
+# process has imported (even those demandimport left to execute later: finding a
+# module costs a command too) and, if the native module is among them, the thread
+# count it runs with.
+LOADED_PROBE = """
+import atexit, sys
+
+def _report():
+    names = sorted(name.rsplit('.', 1)[1] for name in list(sys.modules) if 'oxidag.' in name.replace('_', '.'))
+    native = [module for name, module in sys.modules.items() if name.endswith('oxidag._native')]
+    sys.stdout.write('loaded: %s\\n' % ' '.join(names))
+    if native:
+        sys.stdout.write('threads: %d\\n' % native[0].threads())
+
+atexit.register(_report)
+"""

@@ -16,7 +16,7 @@ import subprocess
 import pytest
 import xxhash
 
-from conftest import hg, make_repo, random_dag
+from conftest import LOADED_PROBE, hg, make_repo, random_dag
 
 CACHE = os.path.join(".hg", "cache", "oxidag-dag-v1")
 # Revsets whose answers depend on every parent: a wrong table would show.
@@ -285,6 +285,15 @@ def test_small_walks_leave_the_table_unloaded(tmp_path, native):
     for args in small:
         assert hg(*args, cwd=repo).stdout == hg(*args, cwd=repo, extension=False).stdout
         assert not os.path.exists(repo / CACHE), "a small walk loaded the table: %s" % args
+    # Where C answers a question it walks as fast (common ancestors, is-ancestor,
+    # graph drawing's `x::y`), the native module is not even loaded.
+    probe = tmp_path / "loadedprobe.py"
+    probe.write_text(LOADED_PROBE)
+    for args in small[:3] + small[-2:]:
+        lines = hg(*args, cwd=repo, config=["extensions.loadedprobe=%s" % probe]).stdout.decode().splitlines()
+        report = max(i for i, line in enumerate(lines) if line.startswith("loaded: "))
+        assert lines[:report] == hg(*args, cwd=repo, extension=False).stdout.decode().splitlines()
+        assert "_native" not in lines[report].split(), (args, lines[report:])
     # Read further than Mercurial's generator serves: the native walk goes on.
     further = ["log", "-l", "600", "-r", "reverse(::tip)", "-T", "{rev}\n"]
     expected = hg(*further, cwd=repo, extension=False).stdout

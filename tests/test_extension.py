@@ -11,7 +11,7 @@ import threading
 
 import pytest
 
-from conftest import EVOLUTION, HG_ENV, REVSETS, hg, make_repo, random_dag
+from conftest import EVOLUTION, HG_ENV, LOADED_PROBE, REVSETS, hg, make_repo, random_dag
 
 ACROSS_STRIP = os.path.join(os.path.dirname(os.path.abspath(__file__)), "acrossstrip.py")
 
@@ -159,24 +159,6 @@ def test_options_are_documented_where_mercurial_looks(repo, native):
 def test_version_is_shown(repo, native):
     out = hg("version", "-v", cwd=repo).stdout.decode()
     assert "  oxidag  external  %s\n" % native.__version__ in out, out
-
-
-# Loaded after oxidag: prints, when the command is done, which of oxidag's modules the
-# process has imported (even those demandimport left to execute later: finding a
-# module costs a command too) and, if the native module is among them, the thread
-# count it runs with.
-LOADED_PROBE = """
-import atexit, sys
-
-def _report():
-    names = sorted(name.rsplit('.', 1)[1] for name in list(sys.modules) if 'oxidag.' in name.replace('_', '.'))
-    native = [module for name, module in sys.modules.items() if name.endswith('oxidag._native')]
-    sys.stdout.write('loaded: %s\\n' % ' '.join(names))
-    if native:
-        sys.stdout.write('threads: %d\\n' % native[0].threads())
-
-atexit.register(_report)
-"""
 
 
 def test_a_command_walking_no_ancestry_loads_nothing_native(repo, tmp_path, native):

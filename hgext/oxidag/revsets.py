@@ -194,14 +194,17 @@ def reachableroots(orig, repo, roots, heads, includepath=False):
     a sorted baseset of a list; pure-Python Mercurial answers differently for
     heads below the lowest root, so it keeps its own."""
     cl = repo.changelog
-    if not roots or not native.serves(cl.index) or not hasattr(cl.index, 'reachableroots2'):
+    if not roots or not native.active() or not hasattr(cl.index, 'reachableroots2'):
         return orig(repo, roots, heads, includepath)
     if not native.worthloading(cl, 0) and not runslazily(roots) and not runslazily(heads):
-        # Decided before converting: graph drawing asks this of the same displayed
-        # revisions once per missing parent, and C answers most of those.
+        # Decided before converting, and before loading the native module: graph
+        # drawing asks this of the same displayed revisions once per missing
+        # parent, and C answers most of those.
         span = max(heads, default=0) - (roots.min() if hasattr(roots, 'min') else min(roots))
         if not native.worthloading(cl, span):
             return orig(repo, roots, heads, includepath)
+    if not native.serves(cl.index):
+        return orig(repo, roots, heads, includepath)
     rootset, headset = tonative(repo, roots, cl=cl), tonative(repo, heads, cl=cl)
     if rootset is None or headset is None:
         return orig(repo, roots, heads, includepath)

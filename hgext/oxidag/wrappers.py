@@ -51,6 +51,14 @@ def _unusual(rlog, revs, null=True, hidden=False):
     return False
 
 
+def _leftto_c(rlog, method):
+    """Whether Mercurial's C index answers with `method`, a walk it does as fast as
+    the native code without the table, until the table pays (native.worthloading).
+    Decided before the native module is loaded: a process asking once never loads
+    it."""
+    return native.active() and hasattr(rlog.index, method) and not native.worthloading(rlog)
+
+
 def _span(revs):
     """How many revisions a walk between the lowest and the highest of `revs` (plain
     revisions) passes at least."""
@@ -207,13 +215,12 @@ def commonancestorsheads_revs(orig, self, *revs):
     first null, and gives up beyond 24 distinct revisions; a pure-Python index has no
     such method. The Python reads parents through the repoview, which refuses hidden
     revisions: those go to Mercurial."""
+    if _leftto_c(self, 'commonancestorsheads') and not _unusual(self, revs, hidden=True):
+        # (The reachability index, built once many walks have been done, is faster.)
+        return native.leftto_c(self, _span(revs), orig, self, *revs)
     if not native.serves(self.index) or _unusual(self, revs, hidden=True):
         return orig(self, *revs)
     if hasattr(self.index, 'commonancestorsheads'):
-        if not native.worthloading(self):
-            # C's walk is as fast as the native one without the table (the
-            # reachability index, built once many walks have been done, is not).
-            return native.leftto_c(self, _span(revs), orig, self, *revs)
         _serves(self)
         distinct = set()
         for rev in revs:
@@ -233,11 +240,10 @@ def commonancestorsheads_revs(orig, self, *revs):
 
 
 def ancestor(orig, self, a, b):
+    if _leftto_c(self, 'commonancestorsheads'):
+        return native.leftto_c(self, _span((self.rev(a), self.rev(b))), orig, self, a, b)
     if not native.serves(self.index):
         return orig(self, a, b)
-    if not native.worthloading(self):
-        # As for commonancestorsheads: C is as fast until the table pays.
-        return native.leftto_c(self, _span((self.rev(a), self.rev(b))), orig, self, a, b)
     _serves(self)
     a, b = self.rev(a), self.rev(b)
     ancs = native._native.ancestors(self.index, a, b)
@@ -268,16 +274,16 @@ def reachableroots(orig, self, minroot, heads, roots, includepath=False):
     # C walks as fast as the native code without the reachability index: it answers
     # until the table pays (is-ancestor tests, graph drawing; `x::y` as a revset
     # goes native by its span, in revsets.reachableroots).
-    if not native.serves(self.index) or not hasattr(self.index, 'reachableroots2'):
+    if not native.active() or not hasattr(self.index, 'reachableroots2'):
         return orig(self, minroot, heads, roots, includepath=includepath)
     heads = list(heads)
     if _unusual(self, heads, hidden=True):
         return orig(self, minroot, heads, roots, includepath=includepath)
-    if not native.worthloading(self):
+    if _leftto_c(self, 'reachableroots2'):
         # C walks from the heads down to minroot, no further.
         span = max(heads, default=minroot) - minroot
         return native.leftto_c(self, span, orig, self, minroot, heads, roots, includepath=includepath)
-    if not _serves(self):
+    if not native.serves(self.index) or not _serves(self):
         return orig(self, minroot, heads, roots, includepath=includepath)
     return native._native.reachableroots(self.index, minroot, heads, list(roots), includepath)
 
