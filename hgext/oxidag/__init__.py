@@ -25,9 +25,9 @@ the last revisions, ``x::y`` near tip, the first revisions of ``hg log -f``)
 stays with Mercurial's code, and so do common-ancestor questions (as fast in
 Mercurial's C until the reachability index exists) until the revisions they walk
 add up to half the changelog. A command that asks no ancestry question, or
-only questions left to Mercurial's C, does not even load the native module. Under chg (Mercurial's command server), the
-server loads it and the extension's code once for every command, and a server
-preloading repositories
+only questions left to Mercurial's C, does not even load the native module.
+Under chg (Mercurial's command server), the server loads it and the
+extension's code once for every command, and a server preloading repositories
 (``cmdserver.max-repo-cache``) keeps the parents in memory for every command.
 
 Is-ancestor tests, common ancestors (``ancestor()``, merges, rebase) and

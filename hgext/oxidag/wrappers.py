@@ -51,7 +51,7 @@ def _unusual(rlog, revs, null=True, hidden=False):
     return False
 
 
-def _leftto_c(rlog, method):
+def _c_answers(rlog, method):
     """Whether Mercurial's C index answers with `method`, a walk it does as fast as
     the native code without the table, until the table pays (native.worthloading).
     Decided before the native module is loaded: a process asking once never loads
@@ -215,7 +215,7 @@ def commonancestorsheads_revs(orig, self, *revs):
     first null, and gives up beyond 24 distinct revisions; a pure-Python index has no
     such method. The Python reads parents through the repoview, which refuses hidden
     revisions: those go to Mercurial."""
-    if _leftto_c(self, 'commonancestorsheads') and not _unusual(self, revs, hidden=True):
+    if _c_answers(self, 'commonancestorsheads') and not _unusual(self, revs, hidden=True):
         # (The reachability index, built once many walks have been done, is faster.)
         return native.leftto_c(self, _span(revs), orig, self, *revs)
     if not native.serves(self.index) or _unusual(self, revs, hidden=True):
@@ -240,7 +240,7 @@ def commonancestorsheads_revs(orig, self, *revs):
 
 
 def ancestor(orig, self, a, b):
-    if _leftto_c(self, 'commonancestorsheads'):
+    if _c_answers(self, 'commonancestorsheads'):
         return native.leftto_c(self, _span((self.rev(a), self.rev(b))), orig, self, a, b)
     if not native.serves(self.index):
         return orig(self, a, b)
@@ -279,7 +279,7 @@ def reachableroots(orig, self, minroot, heads, roots, includepath=False):
     heads = list(heads)
     if _unusual(self, heads, hidden=True):
         return orig(self, minroot, heads, roots, includepath=includepath)
-    if _leftto_c(self, 'reachableroots2'):
+    if _c_answers(self, 'reachableroots2'):
         # C walks from the heads down to minroot, no further.
         span = max(heads, default=minroot) - minroot
         return native.leftto_c(self, span, orig, self, minroot, heads, roots, includepath=includepath)
