@@ -169,7 +169,8 @@ def outcome(call):
 
 def unusual_calls(repo):
     """Calls with arguments that are not plain revisions: (label, call with the
-    wrappers module and orig functions)."""
+    wrappers module, or None for Mercurial's functions; the revset walkers' calls
+    take theirs from walkers.py)."""
     from mercurial import smartset
     from mercurial.node import wdirrev
 
@@ -224,16 +225,22 @@ def unusual_calls(repo):
         for depth in (None, 2):
             calls.append(("revancestors %r %s" % (revs, depth),
                           lambda w, revs=revs, depth=depth:
-                          (w.revancestors(ORIG_WALKERS[0], r, smartset.baseset(revs), False, None, depth)
+                          (walkers_module().revancestors(ORIG_WALKERS[0], r, smartset.baseset(revs), False, None, depth)
                            if w else ORIG_WALKERS[0](r, smartset.baseset(revs), False, None, depth))))
             calls.append(("revdescendants %r %s" % (revs, depth),
                           lambda w, revs=revs, depth=depth:
-                          (w.revdescendants(ORIG_WALKERS[1], r, smartset.baseset(revs), False, None, depth)
+                          (walkers_module().revdescendants(ORIG_WALKERS[1], r, smartset.baseset(revs), False, None, depth)
                            if w else ORIG_WALKERS[1](r, smartset.baseset(revs), False, None, depth))))
     return calls
 
 
 ORIG_WALKERS = []
+
+
+def walkers_module():
+    from oxidag import walkers
+
+    return walkers
 
 
 def test_unusual_arguments_as_mercurial(filerepo, wrappers):

@@ -35,7 +35,7 @@ except ImportError:  # Mercurial < 7.2
 # Each class: a tiny instance of it, and the names relied on. An instance has a
 # name whether `__init__` sets it or its class does (a method, a propertycache),
 # however Mercurial's source spells it; none of these needs a repository.
-# (Also relied on, but tested where used: `dag_util._genrevancestors`, wrappers.py.)
+# (Also relied on, but tested where used: `dag_util._genrevancestors`, walkers.py.)
 SMARTSET_CONTRACT = {
     'baseset': (
         lambda s: s.baseset([1, 2]),

@@ -36,7 +36,7 @@ from .compat import revset_walkers
 
 # The modules whose functions answer at the hook points: imported at their first
 # call, or all at once by a command server for the workers it forks.
-ANSWERING_MODULES = ('dagcache', 'discovery', 'hidden', 'nodes', 'revsets', 'smartsets', 'wrappers')
+ANSWERING_MODULES = ('dagcache', 'discovery', 'hidden', 'nodes', 'revsets', 'smartsets', 'walkers', 'wrappers')
 
 
 def _deferred(module, name):
@@ -75,8 +75,8 @@ _WRAPPED = [
 
 # The revset walkers, answered with native smartsets.
 _WALKERS = [
-    (revset_walkers, 'revancestors', 'wrappers', 'revancestors'),
-    (revset_walkers, 'revdescendants', 'wrappers', 'revdescendants'),
+    (revset_walkers, 'revancestors', 'walkers', 'revancestors'),
+    (revset_walkers, 'revdescendants', 'walkers', 'revdescendants'),
 ]
 
 # The internal predicate by which a replaced predicate hands Mercurial's the sets it

@@ -1,5 +1,5 @@
 """Whether the native module can serve, decided once at load, and why; the module
-itself, loaded at the first native answer.
+itself, loaded at the first native answer; which arguments it serves.
 
 The extension asks `serves(index)` before every native call: the answer is a
 dictionary lookup on the index's type after the first time.
@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import importlib.util
 import threading
+
+from mercurial.node import nullrev
 
 
 def _importerror():
@@ -257,6 +259,37 @@ def servesrevlog(rlog):
 
             dagcache.prepare(rlog)
     return True
+
+
+# What the wrappers and walkers ask of their arguments: which go to Mercurial
+# (`unusual`) and what the native call is told of the revlog.
+
+
+def filteredrevs(rlog):
+    """The revisions a filtered changelog hides (None for other revlogs)."""
+    return getattr(rlog, 'filteredrevs', None) or None
+
+
+def unusual(rlog, revs, null=True, hidden=False):
+    """Whether some of `revs` are not plain revisions of `rlog`: not ints, the working
+    directory or any number outside the revlog (null too unless `null`), or hidden by
+    a repoview unless `hidden` (Mercurial's Python reads their parents through the
+    filtered changelog, which raises)."""
+    count = len(rlog)
+    low = nullrev if null else 0
+    filtered = None if hidden else filteredrevs(rlog)
+    for rev in revs:
+        if type(rev) is not int or not low <= rev < count:
+            return True
+        if filtered is not None and rev in filtered:
+            return True
+    return False
+
+
+def canonical_order(rlog):
+    """Whether `rlog` reports a stored null first parent second (changelogs and
+    manifests; filelogs do not): first-parent walks follow what it reports."""
+    return rlog.feature_config.canonical_parent_order
 
 
 def serves(index):

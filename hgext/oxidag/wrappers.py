@@ -1,4 +1,5 @@
-"""The wrappers that send Mercurial's ancestry walks to the native module.
+"""The wrappers that send Mercurial's revlog-level ancestry questions to the native
+module (the revset walkers are in walkers.py).
 
 Each wrapper takes `orig` first and calls it for whatever it does not handle: the
 native module not serving this index, unusual arguments, or corner cases where
@@ -10,12 +11,10 @@ whose code raises its own error or gives its own answer for them.
 
 from __future__ import annotations
 
-from mercurial import ancestor as ancestormod, repoview, revlog, smartset
+from mercurial import ancestor as ancestormod, repoview, revlog
 from mercurial.node import nullrev
 
 from . import native
-from .smartsets import nativeset, runslazily
-from .compat import revset_walkers
 
 # The parents function revlog.headrevs(revs) hands to dagop.headrevs.
 _REVLOG_PARENTREVS = revlog.revlog.parentrevs
@@ -30,27 +29,6 @@ def _serves(rlog):
     return native.servesrevlog(rlog)
 
 
-def _filtered(rlog):
-    """The revisions a filtered changelog hides (None for other revlogs)."""
-    return getattr(rlog, 'filteredrevs', None) or None
-
-
-def _unusual(rlog, revs, null=True, hidden=False):
-    """Whether some of `revs` are not plain revisions of `rlog`: not ints, the working
-    directory or any number outside the revlog (null too unless `null`), or hidden by
-    a repoview unless `hidden` (Mercurial's Python reads their parents through the
-    filtered changelog, which raises)."""
-    count = len(rlog)
-    low = nullrev if null else 0
-    filtered = None if hidden else _filtered(rlog)
-    for rev in revs:
-        if type(rev) is not int or not low <= rev < count:
-            return True
-        if filtered is not None and rev in filtered:
-            return True
-    return False
-
-
 def _c_answers(rlog, method):
     """Whether Mercurial's C index answers with `method`, a walk it does as fast as
     the native code without the table, until the table pays (native.worthloading).
@@ -63,12 +41,6 @@ def _span(revs):
     """How many revisions a walk between the lowest and the highest of `revs` (plain
     revisions) passes at least."""
     return max(revs, default=0) - min(revs, default=0)
-
-
-def _canonical_order(rlog):
-    """Whether `rlog` reports a stored null first parent second (changelogs and
-    manifests; filelogs do not): first-parent walks follow what it reports."""
-    return rlog.feature_config.canonical_parent_order
 
 
 # --- revlog level ---------------------------------------------------------
@@ -92,7 +64,7 @@ def ancestors(orig, self, revs, stoprev=0, inclusive=False):
 class incrementalmissingancestors:
     """`ancestor.incrementalmissingancestors`'s interface over the native object
     (`bases` is an attribute there, a method natively). Given anything but plain
-    revisions (`_unusual`), it hands its state to Mercurial's own object, whose
+    revisions (`unusual`), it hands its state to Mercurial's own object, whose
     answer (an error, or what its Python does with such values) defines it."""
 
     def __init__(self, inner, rlog):
@@ -101,7 +73,7 @@ class incrementalmissingancestors:
         self._python = None
 
     def _serving(self, revs=()):
-        if self._python is None and _unusual(self._rlog, revs):
+        if self._python is None and native.unusual(self._rlog, revs):
             self._python = ancestormod.incrementalmissingancestors(
                 self._rlog.parentrevs, self._inner.bases()
             )
@@ -135,7 +107,7 @@ def incrementalmissingrevs(orig, self, common=None):
     if not _serves(self):
         return orig(self, common=common)
     common = [nullrev] if common is None else list(common)
-    if _unusual(self, common):
+    if native.unusual(self, common):
         return orig(self, common=common)
     return incrementalmissingancestors(native._native.MissingAncestors(self.index, common), self)
 
@@ -151,7 +123,7 @@ def headrevs(orig, revs, parentsfn):
     ):
         return orig(revs, parentsfn)
     revs = list(revs)
-    if _unusual(rlog, revs):
+    if native.unusual(rlog, revs):
         return orig(revs, parentsfn)
     heads = native._native.headrevs(rlog.index, revs)
     # Build the very set dagop.headrevs builds (set(revs), then removals), so that
@@ -166,9 +138,9 @@ def descendants(orig, self, revs):
         return orig(self, revs)
     revs = list(revs)
     # Hidden revisions among `revs` are fine: Mercurial never reads their parents.
-    if not revs or _unusual(self, revs, hidden=True):
+    if not revs or native.unusual(self, revs, hidden=True):
         return orig(self, revs)
-    native_set = native._native.descendants(self.index, revs, False, _filtered(self))
+    native_set = native._native.descendants(self.index, revs, False, native.filteredrevs(self))
     return _generator(native_set)
 
 
@@ -188,7 +160,7 @@ def heads(orig, self, start=None, stop=None):
     startrev = nullrev if start is None else self.rev(start)
     stoprevs = {self.rev(n) for n in stop or []}
     found = native._native.headrevssubset(
-        self.index, startrev, stoprevs, _filtered(self), _canonical_order(self)
+        self.index, startrev, stoprevs, native.filteredrevs(self), native.canonical_order(self)
     )
     return [self.node(r) for r in found]
 
@@ -204,7 +176,7 @@ def children(orig, self, node):
     if not _serves(self):
         return orig(self, node)
     p = self.rev(node)
-    native_set = native._native.children(self.index, [p], _filtered(self))
+    native_set = native._native.children(self.index, [p], native.filteredrevs(self))
     return [self.node(r) for r in native_set]
 
 
@@ -215,10 +187,10 @@ def commonancestorsheads_revs(orig, self, *revs):
     first null, and gives up beyond 24 distinct revisions; a pure-Python index has no
     such method. The Python reads parents through the repoview, which refuses hidden
     revisions: those go to Mercurial."""
-    if _c_answers(self, 'commonancestorsheads') and not _unusual(self, revs, hidden=True):
+    if _c_answers(self, 'commonancestorsheads') and not native.unusual(self, revs, hidden=True):
         # (The reachability index, built once many walks have been done, is faster.)
         return native.leftto_c(self, _span(revs), orig, self, *revs)
-    if not native.serves(self.index) or _unusual(self, revs, hidden=True):
+    if not native.serves(self.index) or native.unusual(self, revs, hidden=True):
         return orig(self, *revs)
     if hasattr(self.index, 'commonancestorsheads'):
         _serves(self)
@@ -233,7 +205,7 @@ def commonancestorsheads_revs(orig, self, *revs):
             return native._native.commonancestorsheads(self.index, *revs)
     if nullrev in revs:
         return set()
-    if _unusual(self, revs) or not _serves(self):
+    if native.unusual(self, revs) or not _serves(self):
         return orig(self, *revs)
     # Mercurial's Python fills its set in this same descending order.
     return set(native._native.commonancestorsheads(self.index, *revs))
@@ -262,7 +234,7 @@ def isancestorrev(orig, self, a, b):
     if (
         not native.worthloading(self, None if c_index else b - a)
         or not _serves(self)
-        or _unusual(self, (a, b), hidden=c_index)
+        or native.unusual(self, (a, b), hidden=c_index)
     ):
         return orig(self, a, b)
     return native._native.isancestor(self.index, a, b)
@@ -277,7 +249,7 @@ def reachableroots(orig, self, minroot, heads, roots, includepath=False):
     if not native.active() or not hasattr(self.index, 'reachableroots2'):
         return orig(self, minroot, heads, roots, includepath=includepath)
     heads = list(heads)
-    if _unusual(self, heads, hidden=True):
+    if native.unusual(self, heads, hidden=True):
         return orig(self, minroot, heads, roots, includepath=includepath)
     if _c_answers(self, 'reachableroots2'):
         # C walks from the heads down to minroot, no further.
@@ -299,113 +271,3 @@ def strip(orig, self, *args, **kwargs):
         module = native.loaded()
         if module is not None:
             module.truncated(self.index)
-
-
-# --- revset level ---------------------------------------------------------
-
-
-def _depths(startdepth, stopdepth):
-    """Depth arguments as the native walk takes them: depths beyond what a revision
-    number holds are unreachable alike."""
-    bound = revset_walkers.maxlogdepth
-    clamp = lambda d: None if d is None else max(0, min(d, bound))
-    return clamp(startdepth), clamp(stopdepth)
-
-
-# An ancestors walk read from the top takes this many revisions from Mercurial's
-# own generator while the changelog's parents table is not loaded, and only then
-# the native walk: `hg log -f -l 10` on a large repository loads no table.
-TOP_FROM_MERCURIAL = 256
-
-
-def revancestors(orig, repo, revs, followfirst=False, startdepth=None, stopdepth=None, cutfunc=None):
-    cl = repo.changelog
-    if (
-        cutfunc is not None
-        or not native.serves(cl.index)
-        or (stopdepth is not None and stopdepth < 0)
-        or runslazily(revs)
-    ):
-        # cutfunc is arbitrary Python; a negative stopdepth is Mercurial's error;
-        # Mercurial's walk reads its input lazily, which a lazy input may need.
-        return orig(repo, revs, followfirst, startdepth, stopdepth, cutfunc)
-    revlist = list(revs)
-    # Mercurial reads the parents of every start revision through the repoview.
-    if _unusual(cl, revlist, null=False):
-        return orig(repo, revs, followfirst, startdepth, stopdepth, cutfunc)
-    startdepth, stopdepth = _depths(startdepth, stopdepth)
-    canonical = _canonical_order(cl)
-
-    def loaded():
-        """The changelog's index, its parents table loaded (once, from the DAG cache)."""
-        cl = repo.changelog
-        _serves(cl)
-        return cl.index
-
-    def walk():
-        return native._native.revancestors(loaded(), revlist, followfirst, startdepth, stopdepth, canonical)
-
-    lazydesc = None
-    unlimited = not startdepth and (stopdepth is None or stopdepth >= revset_walkers.maxlogdepth)
-    if not followfirst and unlimited and revlist:
-        # The plain walk is the inclusive lazy ancestors' descending order.
-        starts = sorted(set(revlist))
-
-        def lazydesc():
-            nativetop = lambda: native._native.AncestorsIterator(loaded(), starts, 0, True)
-            if native.worthloading(repo.changelog, 0) or not hasattr(revset_walkers, '_genrevancestors'):
-                return nativetop()
-            return _topfirst(repo, starts, nativetop)
-
-    # Behaves as the generatorset Mercurial's walk returns (order, flags, repr).
-    return nativeset(walk, iterasc=False, lazydesc=lazydesc)
-
-
-def _topfirst(repo, starts, nativetop):
-    """The descending ancestors walk of `starts`: its first revisions from
-    Mercurial's generator, which needs no parents table, the rest from the native
-    walk (the same order: every revision below the last one given)."""
-    walk = revset_walkers._genrevancestors(repo, smartset.baseset(starts), False, None, None, None)
-    last = None
-    for count, rev in enumerate(walk, 1):
-        yield rev
-        last = rev
-        if count == TOP_FROM_MERCURIAL:
-            break
-    else:
-        return
-    for rev in nativetop():
-        if rev < last:
-            yield rev
-
-
-def revdescendants(orig, repo, revs, followfirst, startdepth=None, stopdepth=None):
-    cl = repo.changelog
-    if not _serves(cl) or (stopdepth is not None and stopdepth < 0) or runslazily(revs):
-        # A negative stopdepth is Mercurial's error; a lazy input, see revancestors.
-        return orig(repo, revs, followfirst, startdepth, stopdepth)
-    revlist = list(revs)
-    # Mercurial's descendant walks never read the parents of their start revisions.
-    if not revlist or _unusual(cl, revlist, null=False, hidden=True):
-        return orig(repo, revs, followfirst, startdepth, stopdepth)
-    plain = startdepth is None and (stopdepth is None or stopdepth >= revset_walkers.maxlogdepth)
-    if plain:
-        startdepth = stopdepth = None  # Mercurial's walk without depths
-    elif startdepth is None:
-        startdepth = 0
-    startdepth, stopdepth = _depths(startdepth, stopdepth)
-    canonical = _canonical_order(cl)
-
-    def walk():
-        cl = repo.changelog
-        return native._native.revdescendants(
-            cl.index, revlist, followfirst, startdepth, stopdepth, _filtered(cl), canonical
-        )
-
-    if not plain:
-        # Mercurial's depth-limited walk maps the children when the revset is
-        # evaluated (its plain walk, when first iterated): revisions committed after
-        # it was made are not among its descendants.
-        computed = walk()
-        walk = lambda: computed
-    return nativeset(walk, iterasc=True)
