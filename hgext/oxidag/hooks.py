@@ -7,7 +7,10 @@ holds it (wrappers.py, revsets.py, ...) is imported at the first call, not at
 start (not even found: each lookup of a module costs a command ~0.3 M
 instructions); hooks on Mercurial modules that such a command does not load (the revset
 walkers, setdiscovery, the command server's repository cache) are attached when
-Mercurial loads them (`compat.whenloaded`).
+Mercurial loads them (`compat.whenloaded`). Where Mercurial's C answers while
+the parents table is not loaded (a common-ancestor or is-ancestor question, graph
+drawing, set operations between Mercurial's own smartsets), a guard in native.py
+says so before the answering module is imported: such a command imports none.
 """
 
 from __future__ import annotations
@@ -39,14 +42,20 @@ from .compat import revset_walkers
 ANSWERING_MODULES = ('dagcache', 'discovery', 'hidden', 'nodes', 'revsets', 'smartsets', 'walkers', 'wrappers')
 
 
-def _deferred(module, name):
+def _deferred(module, name, guard=None):
     """A function calling `name` of this package's `module` (imported at the first
-    call)."""
+    call); with a `guard` (native.py: what C answers before any of this package's
+    answering code loads), the guard first, and the function only if it returns
+    native.UNDECIDED."""
     if module not in ANSWERING_MODULES:
         raise ValueError('oxidag: %s is not among hooks.ANSWERING_MODULES' % module)
     imported = []
 
     def call(*args, **kwargs):
+        if guard is not None:
+            answer = guard(*args, **kwargs)
+            if answer is not native.UNDECIDED:
+                return answer
         if not imported:
             imported.append(importlib.import_module('.' + module, __package__))
         return getattr(imported[0], name)(*args, **kwargs)
@@ -55,7 +64,7 @@ def _deferred(module, name):
     return call
 
 
-# (container, attribute, module answering, its function)
+# (container, attribute, module answering, its function[, its guard in native.py])
 _WRAPPED = [
     (revlog.revlog, 'ancestors', 'wrappers', 'ancestors'),
     (revlog.revlog, 'incrementalmissingrevs', 'wrappers', 'incrementalmissingrevs'),
@@ -63,10 +72,11 @@ _WRAPPED = [
     (revlog.revlog, 'heads', 'wrappers', 'heads'),
     (revlog.revlog, 'descendants', 'wrappers', 'descendants'),
     (revlog.revlog, 'children', 'wrappers', 'children'),
-    (revlog.revlog, '_commonancestorsheads', 'wrappers', 'commonancestorsheads_revs'),
-    (revlog.revlog, 'ancestor', 'wrappers', 'ancestor'),
-    (revlog.revlog, 'isancestorrev', 'wrappers', 'isancestorrev'),
-    (revlog.revlog, 'reachableroots', 'wrappers', 'reachableroots'),
+    (revlog.revlog, '_commonancestorsheads', 'wrappers', 'commonancestorsheads_revs',
+     native.commonancestorsheads_in_c),
+    (revlog.revlog, 'ancestor', 'wrappers', 'ancestor', native.ancestor_in_c),
+    (revlog.revlog, 'isancestorrev', 'wrappers', 'isancestorrev', native.isancestorrev_in_c),
+    (revlog.revlog, 'reachableroots', 'wrappers', 'reachableroots', native.reachableroots_in_c),
     (revlog.revlog, 'strip', 'wrappers', 'strip'),
     # Its node lists turned into revisions at once (nodes.py).
     (changelog.changelog, 'findmissing', 'nodes', 'findmissing'),
@@ -87,8 +97,8 @@ EVALUATED = b'_oxidagevaluated'
 _PREDICATES = [b'children', b'commonancestors', b'heads', b'only', b'parents', b'roots']
 
 
-def _wrap(container, attribute, module, function):
-    extensions.wrapfunction(container, attribute, _deferred(module, function))
+def _wrap(container, attribute, module, function, guard=None):
+    extensions.wrapfunction(container, attribute, _deferred(module, function, guard))
 
 
 def _replacepredicate(name):
@@ -113,8 +123,9 @@ def _name(container, attribute):
 
 def _installwhenloaded(table):
     names = []
-    for container, attribute, module, function in table:
-        compat.whenloaded(container, functools.partial(_wrap, attribute=attribute, module=module, function=function))
+    for container, attribute, module, function, *guard in table:
+        compat.whenloaded(container, functools.partial(_wrap, attribute=attribute, module=module, function=function,
+                                                       guard=guard[0] if guard else None))
         names.append(_name(container, attribute))
     return names
 
@@ -131,14 +142,15 @@ def _installsmartsets():
         names.append(b'revset.%s' % name)
     revset.symbols[EVALUATED] = _deferred('revsets', '_evaluatedset')
     compat.whenloaded(revset_walkers, functools.partial(_wrap, attribute='reachableroots', module='revsets',
-                                                        function='reachableroots'))
+                                                        function='reachableroots',
+                                                        guard=native.dagreachableroots_in_c))
     names.append(_name(revset_walkers, 'reachableroots'))
     for container, attribute, function in (
         (smartset.baseset, '_fastsetop', '_basesetop'),
         (smartset._spanset, '__sub__', '_spansub'),
         (smartset._spanset, '__and__', '_spanand'),
     ):
-        _wrap(container, attribute, 'smartsets', function)
+        _wrap(container, attribute, 'smartsets', function, native.setop_in_mercurial)
         names.append(b'smartset.%s.%s' % (container.__name__.encode('ascii'), attribute.encode('ascii')))
     _wrap(repoview, '_revealancestors', 'hidden', 'revealancestors')
     names.append(b'repoview._revealancestors')

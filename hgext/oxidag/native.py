@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib.util
 import threading
 
+from mercurial import smartset
 from mercurial.node import nullrev
 
 
@@ -290,6 +291,106 @@ def canonical_order(rlog):
     """Whether `rlog` reports a stored null first parent second (changelogs and
     manifests; filelogs do not): first-parent walks follow what it reports."""
     return rlog.feature_config.canonical_parent_order
+
+
+def runslazily(revs):
+    """Whether consuming `revs` to its end runs Mercurial code lazily, code that may
+    raise where Mercurial, consuming only part of it, never looks: a generator of
+    Mercurial's (a walk from the working directory, say) anywhere in the smartset.
+    Sets whose members are known (smartsets.py's, basesets, spans, filters and
+    unions of those) can be read whole. (Here, not in smartsets.py: the guards
+    below ask it before that module is imported.)"""
+    if type(revs).__module__ == _SMARTSETS_MODULE:
+        return False
+    if isinstance(revs, (smartset.baseset, smartset._spanset, list, set, tuple, range)):
+        return False
+    if isinstance(revs, smartset.filteredset):
+        return runslazily(revs._subset)
+    if isinstance(revs, smartset.addset):
+        return runslazily(revs._r1) or runslazily(revs._r2)
+    return True
+
+
+_SMARTSETS_MODULE = __package__ + '.smartsets'
+
+
+# --- questions Mercurial's C answers, decided before the answering module loads
+#
+# hooks.py calls a guard before importing the module whose function answers at that
+# hook point: a command whose questions C answers (`ancestor()`, an is-ancestor
+# test, graph drawing) imports neither that module nor the smartsets (1 to 2.5 M
+# instructions), let alone the native module. A guard takes the hook's arguments,
+# Mercurial's function first, and returns C's answer, or UNDECIDED for the
+# answering function to decide.
+
+#: A guard's "not decided here".
+UNDECIDED = object()
+
+
+def c_answers(rlog, method):
+    """Whether Mercurial's C index answers with `method`, a walk it does as fast as
+    the native code without the table, until the table pays (worthloading)."""
+    return active() and hasattr(rlog.index, method) and not worthloading(rlog)
+
+
+def _span(revs):
+    """How many revisions a walk between the lowest and the highest of `revs` (plain
+    revisions) passes at least."""
+    return max(revs, default=0) - min(revs, default=0)
+
+
+def commonancestorsheads_in_c(orig, rlog, *revs):
+    """`revlog._commonancestorsheads`."""
+    if c_answers(rlog, 'commonancestorsheads') and not unusual(rlog, revs, hidden=True):
+        return leftto_c(rlog, _span(revs), orig, rlog, *revs)
+    return UNDECIDED
+
+
+def ancestor_in_c(orig, rlog, a, b):
+    """`revlog.ancestor`."""
+    if c_answers(rlog, 'commonancestorsheads'):
+        return leftto_c(rlog, _span((rlog.rev(a), rlog.rev(b))), orig, rlog, a, b)
+    return UNDECIDED
+
+
+def isancestorrev_in_c(orig, rlog, a, b):
+    """`revlog.isancestorrev`: Mercurial answers through reachableroots (whose
+    guard counts the walk toward the table)."""
+    if not worthloading(rlog, None if hasattr(rlog.index, 'reachableroots2') else b - a):
+        return orig(rlog, a, b)
+    return UNDECIDED
+
+
+def reachableroots_in_c(orig, rlog, minroot, heads, roots, includepath=False):
+    """`revlog.reachableroots` (is-ancestor tests): C walks from the heads down to
+    minroot, no further."""
+    if not c_answers(rlog, 'reachableroots2'):
+        return UNDECIDED
+    heads = list(heads)
+    if not unusual(rlog, heads, hidden=True):
+        span = max(heads, default=minroot) - minroot
+        return leftto_c(rlog, span, orig, rlog, minroot, heads, roots, includepath=includepath)
+    return orig(rlog, minroot, heads, roots, includepath=includepath)
+
+
+def setop_in_mercurial(orig, self, other, *op):
+    """`baseset & x` or `- x`, `span & x` or `- x` where `x` is none of smartsets.py's
+    sets: Mercurial's operation (smartsets.py answers only for its own)."""
+    if type(other).__module__ != _SMARTSETS_MODULE:
+        return orig(self, other, *op)
+    return UNDECIDED
+
+
+def dagreachableroots_in_c(orig, repo, roots, heads, includepath=False):
+    """`dag_util.reachableroots` (`x::y`, graph drawing, which asks it of the same
+    displayed revisions once per missing parent): decided before converting."""
+    cl = repo.changelog
+    if not roots or not c_answers(cl, 'reachableroots2') or runslazily(roots) or runslazily(heads):
+        return UNDECIDED
+    span = max(heads, default=0) - (roots.min() if hasattr(roots, 'min') else min(roots))
+    if not worthloading(cl, span):
+        return orig(repo, roots, heads, includepath)
+    return UNDECIDED
 
 
 def serves(index):

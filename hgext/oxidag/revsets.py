@@ -23,7 +23,7 @@ import sys
 from mercurial import error, revset, revsetlang, smartset
 
 from . import hooks, native
-from .smartsets import nativebaseset, nativefilteredset, runslazily
+from .smartsets import nativebaseset, nativefilteredset
 
 # --- arguments already evaluated ------------------------------------------
 
@@ -55,14 +55,14 @@ def tonative(repo, revs, whole=True, cl=None):
     """The revisions of a smartset (or list) as a native set, without making Python
     ints where possible; None if it holds what a native set cannot (nullrev, the
     working directory), or if reading it whole may run Mercurial code that its own
-    predicate would not (`runslazily`). With `whole` false (the caller's Mercurial
+    predicate would not (`native.runslazily`). With `whole` false (the caller's Mercurial
     predicate consumes its argument only in part), also None for any lazy smartset
     of Mercurial's (a filter too). `cl`: the caller's `repo.changelog`, which a
     repoview computes again at every access."""
     own = getattr(revs, '_native', None)
     if own is not None:
         return own
-    if runslazily(revs) or (
+    if native.runslazily(revs) or (
         not whole and not isinstance(revs, (smartset.baseset, smartset._spanset, list, set))
     ):
         return None
@@ -194,15 +194,9 @@ def reachableroots(orig, repo, roots, heads, includepath=False):
     a sorted baseset of a list; pure-Python Mercurial answers differently for
     heads below the lowest root, so it keeps its own."""
     cl = repo.changelog
+    # (Where C answers a short walk, native.dagreachableroots_in_c decided already.)
     if not roots or not native.active() or not hasattr(cl.index, 'reachableroots2'):
         return orig(repo, roots, heads, includepath)
-    if not native.worthloading(cl, 0) and not runslazily(roots) and not runslazily(heads):
-        # Decided before converting, and before loading the native module: graph
-        # drawing asks this of the same displayed revisions once per missing
-        # parent, and C answers most of those.
-        span = max(heads, default=0) - (roots.min() if hasattr(roots, 'min') else min(roots))
-        if not native.worthloading(cl, span):
-            return orig(repo, roots, heads, includepath)
     if not native.serves(cl.index):
         return orig(repo, roots, heads, includepath)
     rootset, headset = tonative(repo, roots, cl=cl), tonative(repo, heads, cl=cl)

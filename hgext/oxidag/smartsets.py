@@ -345,21 +345,6 @@ def _inorderof(left, members):
     return result
 
 
-def runslazily(revs):
-    """Whether consuming `revs` to its end runs Mercurial code lazily, code that may
-    raise where Mercurial, consuming only part of it, never looks: a generator of
-    Mercurial's (a walk from the working directory, say) anywhere in the smartset.
-    Sets whose members are known (basesets, spans, the native ones, filters and
-    unions of those) can be read whole."""
-    if isinstance(revs, (_nativemembers, smartset.baseset, smartset._spanset, list, set, tuple, range)):
-        return False
-    if isinstance(revs, smartset.filteredset):
-        return runslazily(revs._subset)
-    if isinstance(revs, smartset.addset):
-        return runslazily(revs._r1) or runslazily(revs._r2)
-    return True
-
-
 def _hasset(revs):
     if isinstance(revs, nativebaseset):
         return revs._hasset

@@ -12,7 +12,7 @@ from mercurial import smartset
 
 from . import native
 from .compat import revset_walkers
-from .smartsets import nativeset, runslazily
+from .smartsets import nativeset
 
 
 def _depths(startdepth, stopdepth):
@@ -35,7 +35,7 @@ def revancestors(orig, repo, revs, followfirst=False, startdepth=None, stopdepth
         cutfunc is not None
         or not native.serves(cl.index)
         or (stopdepth is not None and stopdepth < 0)
-        or runslazily(revs)
+        or native.runslazily(revs)
     ):
         # cutfunc is arbitrary Python; a negative stopdepth is Mercurial's error;
         # Mercurial's walk reads its input lazily, which a lazy input may need.
@@ -92,7 +92,7 @@ def _topfirst(repo, starts, nativetop):
 
 def revdescendants(orig, repo, revs, followfirst, startdepth=None, stopdepth=None):
     cl = repo.changelog
-    if not native.servesrevlog(cl) or (stopdepth is not None and stopdepth < 0) or runslazily(revs):
+    if not native.servesrevlog(cl) or (stopdepth is not None and stopdepth < 0) or native.runslazily(revs):
         # A negative stopdepth is Mercurial's error; a lazy input, see revancestors.
         return orig(repo, revs, followfirst, startdepth, stopdepth)
     revlist = list(revs)

@@ -7,6 +7,11 @@ Mercurial's own answer is defined by its Python code (each says which). One rule
 covers most of them: arguments that are not plain revisions of the revlog (the
 working directory, numbers outside it, revisions a repoview hides) go to Mercurial,
 whose code raises its own error or gives its own answer for them.
+
+Where Mercurial's C walks as fast as the native code would without the parents
+table (common ancestors, is-ancestor, reachable roots), C answers until the table
+pays: decided by guards in native.py that hooks.py calls before importing this
+module.
 """
 
 from __future__ import annotations
@@ -27,20 +32,6 @@ C_GCA_CAPACITY = 24
 
 def _serves(rlog):
     return native.servesrevlog(rlog)
-
-
-def _c_answers(rlog, method):
-    """Whether Mercurial's C index answers with `method`, a walk it does as fast as
-    the native code without the table, until the table pays (native.worthloading).
-    Decided before the native module is loaded: a process asking once never loads
-    it."""
-    return native.active() and hasattr(rlog.index, method) and not native.worthloading(rlog)
-
-
-def _span(revs):
-    """How many revisions a walk between the lowest and the highest of `revs` (plain
-    revisions) passes at least."""
-    return max(revs, default=0) - min(revs, default=0)
 
 
 # --- revlog level ---------------------------------------------------------
@@ -187,9 +178,6 @@ def commonancestorsheads_revs(orig, self, *revs):
     first null, and gives up beyond 24 distinct revisions; a pure-Python index has no
     such method. The Python reads parents through the repoview, which refuses hidden
     revisions: those go to Mercurial."""
-    if _c_answers(self, 'commonancestorsheads') and not native.unusual(self, revs, hidden=True):
-        # (The reachability index, built once many walks have been done, is faster.)
-        return native.leftto_c(self, _span(revs), orig, self, *revs)
     if not native.serves(self.index) or native.unusual(self, revs, hidden=True):
         return orig(self, *revs)
     if hasattr(self.index, 'commonancestorsheads'):
@@ -212,8 +200,6 @@ def commonancestorsheads_revs(orig, self, *revs):
 
 
 def ancestor(orig, self, a, b):
-    if _c_answers(self, 'commonancestorsheads'):
-        return native.leftto_c(self, _span((self.rev(a), self.rev(b))), orig, self, a, b)
     if not native.serves(self.index):
         return orig(self, a, b)
     _serves(self)
@@ -227,15 +213,9 @@ def ancestor(orig, self, a, b):
 
 def isancestorrev(orig, self, a, b):
     # Mercurial answers through reachableroots: the C index ignores the repoview, the
-    # pure-Python walk reads parents through it (and refuses hidden revisions). Its
-    # C walk is as fast as the native one without the reachability index: until
-    # the table pays, C answers (through the reachableroots wrapper, which counts).
+    # pure-Python walk reads parents through it (and refuses hidden revisions).
     c_index = hasattr(self.index, 'reachableroots2')
-    if (
-        not native.worthloading(self, None if c_index else b - a)
-        or not _serves(self)
-        or native.unusual(self, (a, b), hidden=c_index)
-    ):
+    if not _serves(self) or native.unusual(self, (a, b), hidden=c_index):
         return orig(self, a, b)
     return native._native.isancestor(self.index, a, b)
 
@@ -243,18 +223,11 @@ def isancestorrev(orig, self, a, b):
 def reachableroots(orig, self, minroot, heads, roots, includepath=False):
     # The native answer is the C index's (reachableroots2), in its order; pure-Python
     # Mercurial answers differently for heads below minroot, so it keeps its own.
-    # C walks as fast as the native code without the reachability index: it answers
-    # until the table pays (is-ancestor tests, graph drawing; `x::y` as a revset
-    # goes native by its span, in revsets.reachableroots).
     if not native.active() or not hasattr(self.index, 'reachableroots2'):
         return orig(self, minroot, heads, roots, includepath=includepath)
     heads = list(heads)
     if native.unusual(self, heads, hidden=True):
         return orig(self, minroot, heads, roots, includepath=includepath)
-    if _c_answers(self, 'reachableroots2'):
-        # C walks from the heads down to minroot, no further.
-        span = max(heads, default=minroot) - minroot
-        return native.leftto_c(self, span, orig, self, minroot, heads, roots, includepath=includepath)
     if not native.serves(self.index) or not _serves(self):
         return orig(self, minroot, heads, roots, includepath=includepath)
     return native._native.reachableroots(self.index, minroot, heads, list(roots), includepath)
