@@ -299,7 +299,7 @@ def test_small_walks_leave_the_table_unloaded(tmp_path, native):
         report = max(i for i, line in enumerate(lines) if line.startswith("loaded: "))
         assert lines[:report] == hg(*args, cwd=repo, extension=False).stdout.decode().splitlines()
         loaded = set(lines[report].split())
-        assert not loaded & {"_native", "wrappers", "walkers", "revsets", "smartsets"}, (args, lines[report:])
+        assert not loaded & {"_native", "nodes", "wrappers", "walkers", "revsets", "smartsets"}, (args, lines[report:])
     # Read further than Mercurial's generator serves: the native walk goes on.
     further = ["log", "-l", "600", "-r", "reverse(::tip)", "-T", "{rev}\n"]
     expected = hg(*further, cwd=repo, extension=False).stdout

@@ -25,7 +25,8 @@ the last revisions, ``x::y`` near tip, the first revisions of ``hg log -f``)
 stays with Mercurial's code, and so do common-ancestor questions (as fast in
 Mercurial's C until the reachability index exists) until the revisions they walk
 add up to half the changelog. A command that asks no ancestry question, or
-only questions left to Mercurial's C, does not even load the native module.
+only questions left to Mercurial's C, does not even load the native module, nor
+the extension's code that answers natively.
 Under chg (Mercurial's command server), the server loads it and the
 extension's code once for every command, and a server preloading repositories
 (``cmdserver.max-repo-cache``) keeps the parents in memory for every command.

@@ -164,7 +164,7 @@ def _branchcache(branchmap):
     # Mercurial's branch caches since 6.9; a release without it keeps its own lookups.
     cache = getattr(branchmap, '_LocalBranchCache', None)
     if cache is not None and hasattr(cache, '_verifybranch'):
-        _wrap(cache, '_verifybranch', 'nodes', 'verifybranch')
+        _wrap(cache, '_verifybranch', 'nodes', 'verifybranch', native.verifybranch_in_mercurial)
 
 
 def _filteredchangelog(orig, unfichangelog, filteredrevs):

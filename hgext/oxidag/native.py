@@ -1,5 +1,6 @@
 """Whether the native module can serve, decided once at load, and why; the module
-itself, loaded at the first native answer; which arguments it serves.
+itself, loaded at the first native answer; which arguments it serves; and the
+guards that leave a question to Mercurial before any answering module loads.
 
 The extension asks `serves(index)` before every native call: the answer is a
 dictionary lookup on the index's type after the first time.
@@ -314,13 +315,14 @@ def runslazily(revs):
 _SMARTSETS_MODULE = __package__ + '.smartsets'
 
 
-# --- questions Mercurial's C answers, decided before the answering module loads
+# --- what Mercurial answers, decided before the answering module loads
 #
 # hooks.py calls a guard before importing the module whose function answers at that
-# hook point: a command whose questions C answers (`ancestor()`, an is-ancestor
-# test, graph drawing) imports neither that module nor the smartsets (1 to 2.5 M
+# hook point: a command whose questions Mercurial answers as fast (C's `ancestor()`,
+# is-ancestor and graph drawing while the table is not loaded; a branch-cache check
+# with nothing to look up) imports neither that module nor the smartsets (1 to 2.5 M
 # instructions), let alone the native module. A guard takes the hook's arguments,
-# Mercurial's function first, and returns C's answer, or UNDECIDED for the
+# Mercurial's function first, and returns Mercurial's answer, or UNDECIDED for the
 # answering function to decide.
 
 #: A guard's "not decided here".
@@ -379,6 +381,16 @@ def setop_in_mercurial(orig, self, other, *op):
     if type(other).__module__ != _SMARTSETS_MODULE:
         return orig(self, other, *op)
     return UNDECIDED
+
+
+def verifybranch_in_mercurial(orig, self, branch):
+    """`_LocalBranchCache._verifybranch` of a branch the cache does not hold or has
+    verified already (every revset's text is looked up as a branch name first):
+    nothing to look up, Mercurial's method returns at once."""
+    entries = getattr(self, '_entries', None)
+    if entries is not None and branch in entries and branch not in (getattr(self, '_verifiedbranches', None) or ()):
+        return UNDECIDED
+    return orig(self, branch)
 
 
 def dagreachableroots_in_c(orig, repo, roots, heads, includepath=False):
