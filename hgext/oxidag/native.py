@@ -263,6 +263,25 @@ def servesrevlog(rlog):
     return True
 
 
+def serves(index):
+    """Whether the native module answers for this index (C or pure-Python index)."""
+    if not active():
+        return False
+    kind = type(index)
+    served = _served_types.get(kind)
+    if served is None:
+        # Mercurial's C and pure indexes answer len() and index[rev] with parents at
+        # positions 5 and 6; anything else (Rust InnerRevlog indexes) stays Mercurial's.
+        # Decided on first use, not at import: `hg` startup stays cheap.
+        served = (
+            'parsers' in (getattr(kind, '__module__', '') or '')
+            and _is_index_type(kind)
+            and load() is not None
+        )
+        _served_types[kind] = served
+    return served
+
+
 # What the wrappers and walkers ask of their arguments: which go to Mercurial
 # (`unusual`) and what the native call is told of the revlog.
 
@@ -403,22 +422,3 @@ def dagreachableroots_in_c(orig, repo, roots, heads, includepath=False):
     if not worthloading(cl, span):
         return orig(repo, roots, heads, includepath)
     return UNDECIDED
-
-
-def serves(index):
-    """Whether the native module answers for this index (C or pure-Python index)."""
-    if not active():
-        return False
-    kind = type(index)
-    served = _served_types.get(kind)
-    if served is None:
-        # Mercurial's C and pure indexes answer len() and index[rev] with parents at
-        # positions 5 and 6; anything else (Rust InnerRevlog indexes) stays Mercurial's.
-        # Decided on first use, not at import: `hg` startup stays cheap.
-        served = (
-            'parsers' in (getattr(kind, '__module__', '') or '')
-            and _is_index_type(kind)
-            and load() is not None
-        )
-        _served_types[kind] = served
-    return served
