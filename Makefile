@@ -35,7 +35,7 @@ demo: build
 # 7.2.4 and 6.9.5 at once: the pytest runs use one core each (-O: outputs unmixed).
 test: lint test-rust
 	$(MAKE) test-backend BACKEND=pyo3
-	$(MAKE) -j2 -O test-backend test-older-hg BACKEND=cpython
+	$(MAKE) -j2 -O test-backend test-older-hg BACKEND=cpython PYTEST_JOBS=
 	tests/test-install
 	OXIDAG_SUITE_TARGET_DIR=$(CURDIR)/target $(MAKE) hg-tests-ci
 
@@ -44,8 +44,14 @@ test-rust:
 	cargo test --release -p hg-core --benches
 	cargo test --release -p oxidag-bindings --features pyo3 --lib
 
+# The pytest suite on PYTEST_JOBS processes (pytest-xdist; a test file's tests on one,
+# so that its module fixtures are made once): on 2 cores 5.5 minutes instead of 10.
+# Empty: one process (the cpython run shares the machine with test-older-hg).
+PYTEST_JOBS ?= 2
+
 test-backend: build
-	OXIDAG_EXPECT_BACKEND=$(BACKEND) OXIDAG_EXPECT_BENCH=1 $(PYTHON) -m pytest -q tests
+	OXIDAG_EXPECT_BACKEND=$(BACKEND) OXIDAG_EXPECT_BENCH=1 $(PYTHON) -m pytest -q \
+		$(if $(PYTEST_JOBS),-n $(PYTEST_JOBS) --dist loadfile) tests
 	OXIDAG_EXPECT_BACKEND=$(BACKEND) tests/run-t-tests
 
 # Mercurial 6.9.5, the oldest release supported (minimumhgversion): the pytest suite
