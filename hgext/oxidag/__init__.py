@@ -20,11 +20,12 @@ The parents of a changelog of 65,536 revisions or more are kept in
 ``hg debugupdatecaches``), so that a short command does not read the whole
 changelog first; the file is used only when it checks out against the
 changelog, else ignored and rewritten. Until a
-command has read them, a walk over a small part of a large changelog (drawing
-the last revisions, ``x::y`` near tip, the first revisions of ``hg log -f``)
-stays with Mercurial's code, and so do common-ancestor questions (as fast in
-Mercurial's C until the reachability index exists) until the revisions they walk
-add up to half the changelog. A command that asks no ancestry question, or
+command has read them, a walk over a small part of a large changelog (``x::y``
+near tip, the first revisions of ``hg log -f``) stays with Mercurial's code, and
+so do common-ancestor questions (as fast in Mercurial's C until the
+reachability index exists) until the revisions they walk add up to half the
+changelog. Graph drawing's questions (``hg log -G``) are left to Mercurial's C
+index whenever there is one: their answers are among the displayed revisions. A command that asks no ancestry question, or
 only questions left to Mercurial's C, does not even load the native module, nor
 the extension's code that answers natively.
 Under chg (Mercurial's command server), the server loads it and the
