@@ -428,7 +428,8 @@ def dagreachableroots_in_c(orig, repo, roots, heads, includepath=False):
     table loaded or not: converting the displayed revisions at each question made
     `hg log -G -r 'merge()' -l 2000` on git-allrefs 30 % slower than C."""
     if not includepath and type(roots).__module__ != _SMARTSETS_MODULE and active():
-        if hasattr(repo.unfiltered().changelog.index, 'reachableroots2'):
+        # (The unfiltered changelog: a repoview's is made again at each access.)
+        if hasattr(getattr(repo.unfiltered().changelog, 'index', None), 'reachableroots2'):
             _decided.in_c = True
             try:
                 return orig(repo, roots, heads, includepath)
