@@ -179,18 +179,21 @@ def test_a_command_walking_no_ancestry_loads_nothing_native(repo, tmp_path, nati
     assert lines[-1] == "threads: 1"
 
 
-# An extension counting the reachable-roots questions asked (dag_util's) and the
-# native module's calls answering them, reported at exit.
+# An extension counting the reachable-roots questions asked (dag_util's; dagop's
+# before Mercurial 7.2) and the native module's calls answering them, reported at exit.
 ROOTS_PROBE = """
 import atexit, sys
 
 from mercurial import extensions
-from mercurial.utils import dag_util
+try:
+    from mercurial.utils import dag_util as walkers
+except ImportError:  # Mercurial < 7.2
+    from mercurial import dagop as walkers
 
 calls, questions = [], []
 
 def extsetup(ui):
-    extensions.wrapfunction(dag_util, 'reachableroots', lambda orig, *a, **k: questions.append(1) or orig(*a, **k))
+    extensions.wrapfunction(walkers, 'reachableroots', lambda orig, *a, **k: questions.append(1) or orig(*a, **k))
     native = [m for n, m in sys.modules.items() if n.endswith('oxidag.native')][0]
     load = native.load
 
