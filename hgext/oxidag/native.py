@@ -430,11 +430,11 @@ def dagreachableroots_in_c(orig, repo, roots, heads, includepath=False):
     if not includepath and type(roots).__module__ != _SMARTSETS_MODULE and active():
         # (The unfiltered changelog: a repoview's is made again at each access.)
         if hasattr(getattr(repo.unfiltered().changelog, 'index', None), 'reachableroots2'):
-            _decided.in_c = True
+            outer, _decided.in_c = getattr(_decided, 'in_c', False), True
             try:
                 return orig(repo, roots, heads, includepath)
             finally:
-                _decided.in_c = False
+                _decided.in_c = outer
     cl = repo.changelog
     if not roots or not c_answers(cl, 'reachableroots2') or runslazily(roots) or runslazily(heads):
         return UNDECIDED
