@@ -260,9 +260,10 @@ def test_the_file_lives_in_mercurials_cache_directory(repo, tmp_path, native):
 
 
 def test_small_walks_leave_the_table_unloaded(tmp_path, native):
-    """On a large changelog, a walk over a small share of it (graph drawing of the
-    last revisions, `x::y` near tip, is-ancestor of close revisions) is Mercurial's
-    C until the table is loaded, as is a common-ancestor question: no file is
+    """On a large changelog, a walk over a small share of it (`x::y` near tip,
+    is-ancestor of close revisions) is Mercurial's C until the table is loaded, as
+    is a common-ancestor question, and graph drawing's questions are (always; see
+    test_extension's test_graph_drawing_leaves_its_questions_to_c): no file is
     written, answers are Mercurial's; a large walk loads it (and writes the file),
     as do common-ancestor questions once C's walks have spanned half the changelog."""
     from oxidag import native as extension_native

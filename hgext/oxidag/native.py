@@ -337,9 +337,9 @@ _SMARTSETS_MODULE = __package__ + '.smartsets'
 # --- what Mercurial answers, decided before the answering module loads
 #
 # hooks.py calls a guard before importing the module whose function answers at that
-# hook point: a command whose questions Mercurial answers as fast (C's `ancestor()`,
-# is-ancestor and graph drawing while the table is not loaded; a branch-cache check
-# with nothing to look up) imports neither that module nor the smartsets (1 to 2.5 M
+# hook point: a command whose questions Mercurial answers as fast (C's `ancestor()`
+# and is-ancestor while the table is not loaded; graph drawing's questions always; a
+# branch-cache check with nothing to look up) imports neither that module nor the smartsets (1 to 2.5 M
 # instructions), let alone the native module. A guard takes the hook's arguments,
 # Mercurial's function first, and returns Mercurial's answer, or UNDECIDED for the
 # answering function to decide.
